@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using WhatsAppDashboard.Features.Audit;
+using WhatsAppDashboard.Features.Auth;
+
+namespace WhatsAppDashboard.Data;
+
+/// <summary>The one database context: Identity plus every feature's entities.</summary>
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+{
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+        RenameIdentityTables(builder);
+        // Last, so that hand-written raw SQL can use plain lower-case names everywhere.
+        builder.UseSnakeCaseNames();
+    }
+
+    private static void RenameIdentityTables(ModelBuilder builder)
+    {
+        builder.Entity<AppUser>().ToTable("users");
+        builder.Entity<IdentityRole>().ToTable("roles");
+        builder.Entity<IdentityUserRole<string>>().ToTable("user_roles");
+        builder.Entity<IdentityUserClaim<string>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<string>>().ToTable("user_logins");
+        builder.Entity<IdentityUserToken<string>>().ToTable("user_tokens");
+        builder.Entity<IdentityRoleClaim<string>>().ToTable("role_claims");
+    }
+}

@@ -1,0 +1,30 @@
+using WhatsAppDashboard.Cli;
+using WhatsAppDashboard.Components;
+using WhatsAppDashboard.Data;
+using WhatsAppDashboard.Features.Audit;
+using WhatsAppDashboard.Features.Auth;
+using WhatsAppDashboard.Features.Users;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddAppShell();
+builder.AddData();
+builder.AddAudit();
+builder.AddAuth();
+builder.AddUsers();
+builder.AddCommandLine();
+
+var app = builder.Build();
+
+if (CommandLine.IsCommand(args))
+    return await CommandLine.RunAsync(app.Services, args);
+
+app.UseAppShell();
+app.MapHealth();
+app.MapAuth();
+app.MapAppShell();
+
+await app.RunAsync();
+return 0;
+
+public partial class Program;

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, integration (real PostgreSQL) and browser tests (Debian's Chromium).
+# Installs and starts what it needs. Extra arguments go to `dotnet test` (for example --filter).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# shellcheck source=scripts/ensure-postgres.sh
+source scripts/ensure-postgres.sh
+
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${PLAYWRIGHT_CHROMIUM:-}" ]; then
+  echo "Installing Chromium with apt for the browser tests..."
+  apt_install chromium
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test WhatsAppDashboard.sln -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain summary line across test projects.
+summary=$(grep -Eo 'Failed: *[0-9]+, *Passed: *[0-9]+, *Skipped: *[0-9]+' "$log" | awk -F'[:,]' '{f+=$2; p+=$4; s+=$6} END {if (NR) printf "%d passed, %d failed, %d skipped\n", p, f, s}')
+if [ -n "$summary" ]; then
+  echo "tests: $summary"
+elif [ "$status" -eq 0 ]; then
+  echo "error: no tests ran" >&2
+  status=1
+fi
+exit "$status"
