@@ -20,6 +20,6 @@ url="${DASHBOARD_URL:-http://localhost:5000}"
 echo
 echo "Starting the dashboard: open $url and sign in."
 echo "On the very first start the administrator's email and password are printed below, once."
-echo "Lost it? Create another admin: dotnet run --project WhatsAppDashboard -- create-admin --email you@example.com --password 'at-least-10-chars'"
+echo "Lost it? Create another admin: ASPNETCORE_ENVIRONMENT=Development dotnet run --project WhatsAppDashboard -- create-admin --email you@example.com --password 'at-least-10-chars'"
 echo
 exec dotnet run --project WhatsAppDashboard --no-build --no-launch-profile --urls "$url"

@@ -28,6 +28,8 @@ public static class AppShellSetup
             context => !context.Request.Path.StartsWithSegments("/api"),
             branch => branch.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
         app.UseStaticFiles();
+        // Explicitly after the status-code pages, so their re-executed request is routed again.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
 using WhatsAppDashboard.Data;
 
 namespace WhatsAppDashboard.Features.Auth;
@@ -62,13 +63,17 @@ public static class AuthSetup
 
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/logout", async (SignInManager<AppUser> signIn) =>
+        app.MapPost("/account/logout", async Task<Results<RedirectHttpResult, BadRequest<string>>> (
+                HttpContext context, IAntiforgery antiforgery, SignInManager<AppUser> signIn) =>
             {
+                // Without the token a third-party page could sign people out.
+                if (!await antiforgery.IsRequestValidAsync(context))
+                    return TypedResults.BadRequest("The sign-out form has expired. Reload the page and try again.");
                 await signIn.SignOutAsync();
-                return TypedResults.LocalRedirect(LoginPath);
+                return TypedResults.Redirect(LoginPath);
             })
             .RequireAuthorization()
-            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+            .DisableAntiforgery();
         return app;
     }
 
