@@ -10,8 +10,11 @@ namespace WhatsAppDashboard.Tests.Infrastructure;
 /// </summary>
 public static class TestDatabase
 {
-    private const string Prefix = "wad_test_";
-    private const string TemplateName = Prefix + "template";
+    /// <summary>Database names start with this; WAD_TEST_DB_PREFIX separates test runs sharing one server.</summary>
+    private static readonly string Prefix = Environment.GetEnvironmentVariable("WAD_TEST_DB_PREFIX") is { Length: > 0 } p
+        ? p.ToLowerInvariant()
+        : "wad_test_";
+    private static readonly string TemplateName = Prefix + "template";
     private static readonly SemaphoreSlim CreateGate = new(1, 1);
     private static readonly Lazy<Task> Template = new(BuildTemplateAsync);
 
@@ -59,7 +62,7 @@ public static class TestDatabase
 
     private static async Task BuildTemplateAsync()
     {
-        // Leftovers of an interrupted run would otherwise pile up.
+        // Leftovers of an interrupted run (same prefix) would otherwise pile up.
         await using (var connection = new NpgsqlConnection(ConnectionStringFor("postgres")))
         {
             await connection.OpenAsync();

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
+using WhatsAppDashboard.Features.Contacts;
+using WhatsAppDashboard.Features.Templates;
 
 namespace WhatsAppDashboard.Data;
 
@@ -10,6 +13,12 @@ namespace WhatsAppDashboard.Data;
 public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
 {
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<BusinessPortfolio> BusinessPortfolios => Set<BusinessPortfolio>();
+    public DbSet<WhatsAppAccount> WhatsAppAccounts => Set<WhatsAppAccount>();
+    public DbSet<WhatsAppTemplate> WhatsAppTemplates => Set<WhatsAppTemplate>();
+    public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<Label> Labels => Set<Label>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace WhatsAppDashboard.Features.Contacts;
+
+/// <summary>A person we may message, keyed by their E.164 phone number.</summary>
+public sealed class Contact
+{
+    public long Id { get; set; }
+    /// <summary>E.164 with the leading plus, for example <c>+14155550100</c>. Unique.</summary>
+    public string Phone { get; set; } = "";
+    public string Name { get; set; } = "";
+    /// <summary>Free-form fields (city, plan, …) usable as template parameters (jsonb).</summary>
+    public Dictionary<string, string> Attributes { get; set; } = [];
+    public List<Label> Labels { get; set; } = [];
+    public bool IsOptedOut { get; set; }
+    public DateTimeOffset? OptedOutAt { get; set; }
+    public bool IsBlocked { get; set; }
+    public bool IsActive { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A tag on contacts (<c>vip</c>, <c>newsletter</c>); audiences select by labels.</summary>
+public sealed class Label
+{
+    public int Id { get; set; }
+    /// <summary>Lower-case, unique.</summary>
+    public string Name { get; set; } = "";
+    public List<Contact> Contacts { get; set; } = [];
+}
+
+public sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
+{
+    public void Configure(EntityTypeBuilder<Contact> builder)
+    {
+        builder.Property(c => c.Phone).HasMaxLength(16);
+        builder.Property(c => c.Name).HasMaxLength(200);
+        // Stored as a jsonb object; filters use SQL's `attributes ->> 'key'`.
+        builder.Property(c => c.Attributes)
+            .HasColumnType("jsonb")
+            .HasConversion(
+                value => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null),
+                json => JsonSerializer.Deserialize<Dictionary<string, string>>(json, (JsonSerializerOptions?)null) ?? new Dictionary<string, string>(),
+                new ValueComparer<Dictionary<string, string>>(
+                    (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
+                    d => d.Aggregate(0, (hash, pair) => HashCode.Combine(hash, pair.Key, pair.Value)),
+                    d => new Dictionary<string, string>(d)));
+        builder.HasIndex(c => c.Phone).IsUnique();
+        builder.HasIndex(c => c.Name);
+        builder.HasMany(c => c.Labels).WithMany(l => l.Contacts).UsingEntity<Dictionary<string, object>>(
+            "contact_labels",
+            right => right.HasOne<Label>().WithMany().HasForeignKey("LabelId").OnDelete(DeleteBehavior.Cascade),
+            left => left.HasOne<Contact>().WithMany().HasForeignKey("ContactId").OnDelete(DeleteBehavior.Cascade),
+            join => join.HasKey("ContactId", "LabelId"));
+    }
+}
+
+public sealed class LabelConfiguration : IEntityTypeConfiguration<Label>
+{
+    public void Configure(EntityTypeBuilder<Label> builder)
+    {
+        builder.Property(l => l.Name).HasMaxLength(50);
+        builder.HasIndex(l => l.Name).IsUnique();
+    }
+}
