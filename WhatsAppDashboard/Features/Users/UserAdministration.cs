@@ -96,13 +96,14 @@ public sealed class UserAdministration(
         var user = await users.FindByIdAsync(userId);
         if (user is null)
             return OperationResult.Fail("That user no longer exists.");
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await LockAdminChangesAsync(ct);
         var current = await users.GetRolesAsync(user);
         if (current.Count == 1 && current[0] == role)
             return OperationResult.Success;
         if (current.Contains(Roles.Admin) && role != Roles.Admin && !await AnotherActiveAdminExistsAsync(user.Id, ct))
             return OperationResult.Fail("This is the only active admin: make someone else an admin first.");
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var removed = await users.RemoveFromRolesAsync(user, current);
         if (!removed.Succeeded)
             return FromIdentity(removed, "Role");
@@ -126,6 +127,9 @@ public sealed class UserAdministration(
             return OperationResult.Fail("You cannot disable your own account.");
         if (user.IsDisabled == disabled)
             return OperationResult.Success;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await LockAdminChangesAsync(ct);
         if (disabled && await users.IsInRoleAsync(user, Roles.Admin) && !await AnotherActiveAdminExistsAsync(user.Id, ct))
             return OperationResult.Fail("This is the only active admin: make someone else an admin first.");
 
@@ -135,6 +139,7 @@ public sealed class UserAdministration(
         if (!updated.Succeeded)
             return FromIdentity(updated, "User");
         await users.UpdateSecurityStampAsync(user);
+        await transaction.CommitAsync(ct);
         return OperationResult.Success;
     }
 
@@ -148,6 +153,13 @@ public sealed class UserAdministration(
         await users.ResetAccessFailedCountAsync(user);
         return OperationResult.Success;
     }
+
+    /// <summary>
+    /// Serialises changes that could remove an admin, so two admins demoting each other at the same moment
+    /// cannot both pass the "another admin exists" check. Held until the transaction ends.
+    /// </summary>
+    private Task LockAdminChangesAsync(CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext('users.admin-set'))", ct);
 
     private async Task<bool> AnotherActiveAdminExistsAsync(string exceptUserId, CancellationToken ct)
     {
