@@ -66,7 +66,8 @@ public static class TestDatabase
         await using (var connection = new NpgsqlConnection(ConnectionStringFor("postgres")))
         {
             await connection.OpenAsync();
-            await using var list = new NpgsqlCommand($"SELECT datname FROM pg_database WHERE datname LIKE '{Prefix}%'", connection);
+            await using var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE starts_with(datname, @prefix)", connection);
+            list.Parameters.AddWithValue("prefix", Prefix);
             var leftovers = new List<string>();
             await using (var reader = await list.ExecuteReaderAsync())
                 while (await reader.ReadAsync())
