@@ -10,11 +10,13 @@ namespace WhatsAppDashboard.Tests.Infrastructure;
 /// </summary>
 public static class TestDatabase
 {
-    /// <summary>Database names start with this; WAD_TEST_DB_PREFIX separates test runs sharing one server.</summary>
+    /// <summary>Every database of this suite starts with this; WAD_TEST_DB_PREFIX separates suites sharing a server.</summary>
     private static readonly string Prefix = Environment.GetEnvironmentVariable("WAD_TEST_DB_PREFIX") is { Length: > 0 } p
         ? p.ToLowerInvariant()
         : "wad_test_";
-    private static readonly string TemplateName = Prefix + "template";
+    /// <summary>Names of this run: two runs at once (two terminals, two worktrees) never touch each other's databases.</summary>
+    private static readonly string RunPrefix = Prefix + Guid.NewGuid().ToString("N")[..8] + "_";
+    private static readonly string TemplateName = RunPrefix + "template";
     private static readonly SemaphoreSlim CreateGate = new(1, 1);
     private static readonly Lazy<Task> Template = new(BuildTemplateAsync);
 
@@ -47,7 +49,7 @@ public static class TestDatabase
 
     private static async Task<string> CreateDatabaseAsync(string options)
     {
-        var name = Prefix + Guid.NewGuid().ToString("N")[..16];
+        var name = RunPrefix + Guid.NewGuid().ToString("N")[..12];
         await CreateGate.WaitAsync();
         try
         {
@@ -62,11 +64,17 @@ public static class TestDatabase
 
     private static async Task BuildTemplateAsync()
     {
-        // Leftovers of an interrupted run (same prefix) would otherwise pile up.
+        // Leftovers of interrupted runs would pile up: drop those nobody is connected to (a live run's
+        // databases always have pooled connections open). Never FORCE here.
         await using (var connection = new NpgsqlConnection(ConnectionStringFor("postgres")))
         {
             await connection.OpenAsync();
-            await using var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE starts_with(datname, @prefix)", connection);
+            await using var list = new NpgsqlCommand(
+                """
+                SELECT d.datname FROM pg_database d
+                WHERE starts_with(d.datname, @prefix)
+                  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)
+                """, connection);
             list.Parameters.AddWithValue("prefix", Prefix);
             var leftovers = new List<string>();
             await using (var reader = await list.ExecuteReaderAsync())
@@ -74,8 +82,15 @@ public static class TestDatabase
                     leftovers.Add(reader.GetString(0));
             foreach (var name in leftovers)
             {
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
-                await drop.ExecuteNonQueryAsync();
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name}", connection);
+                try
+                {
+                    await drop.ExecuteNonQueryAsync();
+                }
+                catch (PostgresException)
+                {
+                    // Someone connected meanwhile: it is in use after all.
+                }
             }
             await using var create = new NpgsqlCommand($"CREATE DATABASE {TemplateName} TEMPLATE template0", connection);
             await create.ExecuteNonQueryAsync();
@@ -87,6 +102,17 @@ public static class TestDatabase
             await db.Database.MigrateAsync();
         // Copying needs the template to have no open connections.
         NpgsqlConnection.ClearAllPools();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {TemplateName} WITH (FORCE)").GetAwaiter().GetResult();
+            }
+            catch (NpgsqlException)
+            {
+                // Best effort: the next run removes it.
+            }
+        };
     }
 
     private static async Task ExecuteOnServerAsync(string sql)
