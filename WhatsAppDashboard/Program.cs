@@ -1,6 +1,7 @@
 using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Components;
 using WhatsAppDashboard.Data;
+using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Users;
@@ -12,6 +13,7 @@ builder.AddData();
 builder.AddAudit();
 builder.AddAuth();
 builder.AddUsers();
+builder.AddAccounts();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ if (CommandLine.IsCommand(args))
 app.UseAppShell();
 app.MapHealth();
 app.MapAuth();
+app.MapAccounts();
 app.MapAppShell();
 
 await app.RunAsync();
