@@ -4,6 +4,7 @@ using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
+using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ builder.AddAudit();
 builder.AddAuth();
 builder.AddUsers();
 builder.AddAccounts();
+builder.AddTemplates();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -25,6 +27,7 @@ app.UseAppShell();
 app.MapHealth();
 app.MapAuth();
 app.MapAccounts();
+app.MapTemplates();
 app.MapAppShell();
 
 await app.RunAsync();
