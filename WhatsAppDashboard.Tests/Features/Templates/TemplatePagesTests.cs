@@ -17,6 +17,7 @@ public sealed class TemplatePagesTests(SeededTemplatesAppFactory app) : IClassFi
         { "language=en_US", ["invoice_ready/en_US", "weekend_promo/en_US"] },
         { "status=APPROVED&category=UTILITY", ["appointment_reminder/en_GB"] },
         { "status=DISABLED", [] },
+        { "account=not-a-number", ["appointment_reminder/en_GB", "invoice_ready/en_US", "weekend_promo/en_US", "weekend_promo/pt_BR"] },
     };
 
     [Theory]
