@@ -22,7 +22,9 @@ public sealed class AccountsPage(IPage page)
         await page.GetByLabel("Webhook verify token").FillAsync(verifyToken);
         await page.GetByLabel("Throughput (messages/second)").FillAsync(throughput.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Add account" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.EndsWith("/accounts/new"));
+        // Generous: the first save of a freshly started app (key ring, EF model, page compilation) can be slow on a
+        // busy two-core machine. This is patience, not a speed requirement.
+        await page.WaitForURLAsync(url => !url.EndsWith("/accounts/new"), new() { Timeout = 30_000 });
     }
 
     public ILocator Row(string name) => page.Locator($"tr[data-account='{name}']");
