@@ -1,8 +1,10 @@
 using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Components;
 using WhatsAppDashboard.Data;
+using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
+using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +14,8 @@ builder.AddData();
 builder.AddAudit();
 builder.AddAuth();
 builder.AddUsers();
+builder.AddAccounts();
+builder.AddTemplates();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -22,6 +26,8 @@ if (CommandLine.IsCommand(args))
 app.UseAppShell();
 app.MapHealth();
 app.MapAuth();
+app.MapAccounts();
+app.MapTemplates();
 app.MapAppShell();
 
 await app.RunAsync();

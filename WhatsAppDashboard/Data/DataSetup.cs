@@ -12,6 +12,7 @@ public static class DataSetup
     {
         builder.Services.AddDbContext<AppDbContext>((services, options) =>
             options.UseNpgsql(RequireConnectionString(services.GetRequiredService<IConfiguration>())));
+        builder.AddDataProtectionKeys();
 
         builder.Services.AddOptions<DatabaseStartupOptions>()
             .BindConfiguration(DatabaseStartupOptions.Section)
