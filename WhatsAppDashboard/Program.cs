@@ -3,7 +3,9 @@ using WhatsAppDashboard.Components;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
+using WhatsAppDashboard.Features.CloudApi;
 using WhatsAppDashboard.Features.Users;
+using WhatsAppDashboard.Sandbox;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +14,8 @@ builder.AddData();
 builder.AddAudit();
 builder.AddAuth();
 builder.AddUsers();
+builder.AddCloudApi();
+builder.AddSandbox();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -23,6 +27,7 @@ app.UseAppShell();
 app.MapHealth();
 app.MapAuth();
 app.MapAppShell();
+app.MapSandbox();
 
 await app.RunAsync();
 return 0;
