@@ -41,10 +41,11 @@ public static partial class SandboxEndpoints
         return app;
     }
 
+    /// <summary>Switched off, the sandbox is not there: 404 with a body that says why (and that the status-code pages leave alone).</summary>
     private static async ValueTask<object?> OnlyWhenEnabled(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
         context.HttpContext.RequestServices.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled
             ? await next(context)
-            : TypedResults.NotFound();
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The sandbox is switched off (Sandbox:Enabled is false).");
 
     /// <summary>What every Graph call goes through: a version in the path, the bearer token, then the simulated latency.</summary>
     private static async ValueTask<object?> AsTheGraphApi(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -24,7 +24,7 @@ public sealed class SimulatorCommand(IConfiguration configuration, IHostEnvironm
         var webhookUrl = arguments.Optional("webhook-url");
         arguments.EnsureAllUsed(Usage);
 
-        await using var app = SandboxSimulator.Build(configuration, environment, urls, webhookUrl);
+        await using var app = SandboxSimulator.Build(configuration, urls, webhookUrl, environment);
         try
         {
             await app.StartAsync(ct);
@@ -51,13 +51,17 @@ public sealed class SimulatorCommand(IConfiguration configuration, IHostEnvironm
 /// <summary>The standalone simulator's web app: only the sandbox endpoints and their services.</summary>
 public static class SandboxSimulator
 {
-    public static WebApplication Build(IConfiguration configuration, IHostEnvironment environment, string urls, string? webhookUrl)
+    /// <param name="configuration">The settings to use (the dashboard's own configuration when run as a command).</param>
+    /// <param name="urls">Where to listen, as for <c>--urls</c>.</param>
+    /// <param name="webhookUrl">Overrides <c>Sandbox:WebhookUrl</c>.</param>
+    /// <param name="environment">The dashboard's environment, so logging and content root match it.</param>
+    public static WebApplication Build(IConfiguration configuration, string urls, string? webhookUrl = null, IHostEnvironment? environment = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            ContentRootPath = environment.ContentRootPath,
-            EnvironmentName = environment.EnvironmentName,
-            ApplicationName = environment.ApplicationName,
+            ContentRootPath = environment?.ContentRootPath,
+            EnvironmentName = environment?.EnvironmentName,
+            ApplicationName = environment?.ApplicationName,
             Args = [],
         });
         builder.Configuration.AddConfiguration(configuration);

@@ -15,6 +15,7 @@ public sealed class WebhookSender(
     SandboxStats stats,
     IOptions<SandboxOptions> options,
     TimeProvider clock,
+    IHostEnvironment environment,
     ILogger<WebhookSender> logger) : BackgroundService
 {
     public const string HttpClientName = "Sandbox.Webhooks";
@@ -26,6 +27,12 @@ public sealed class WebhookSender(
     {
         if (!_options.Enabled)
             return;
+        if (!environment.IsDevelopment() && _options.AccessToken == new SandboxOptions().AccessToken)
+        {
+            logger.LogWarning("The sandbox Cloud API is enabled with its default access token: anyone who can reach this app can " +
+                "use {Path} and read /sandbox/stats. Set Sandbox:Enabled to false where no sandbox is wanted, or give it a token of its own.",
+                SandboxEndpoints.GraphPrefix);
+        }
         var due = new PriorityQueue<ScheduledWebhook, DateTimeOffset>();
         using var slots = new SemaphoreSlim(_options.WebhookConcurrency);
         try
@@ -54,6 +61,11 @@ public sealed class WebhookSender(
                     try
                     {
                         await DeliverAsync(next, stoppingToken);
+                    }
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        logger.LogError(ex, "Sandbox webhook for message {MessageId} dropped.", next.Context.MessageId);
+                        Drop();
                     }
                     finally
                     {
