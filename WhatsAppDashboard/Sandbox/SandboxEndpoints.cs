@@ -83,17 +83,8 @@ public static partial class SandboxEndpoints
 
     private static async Task<IResult> SendAsync(string phoneNumberId, HttpRequest request, SandboxSendService sandbox)
     {
-        if (request.ContentLength > MaxSendBodyBytes)
+        if (await ReadBodyAsync(request) is not { } body)
             return Error(new SandboxError(100, $"The request body is larger than {MaxSendBodyBytes} bytes."));
-        string body;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
-        {
-            var buffer = new char[MaxSendBodyBytes + 1];
-            var length = await reader.ReadBlockAsync(buffer, request.HttpContext.RequestAborted);
-            if (length > MaxSendBodyBytes)
-                return Error(new SandboxError(100, $"The request body is larger than {MaxSendBodyBytes} bytes."));
-            body = new string(buffer, 0, length);
-        }
 
         var result = sandbox.Send(phoneNumberId, body);
         if (result.Error is { } error)
@@ -173,6 +164,24 @@ public static partial class SandboxEndpoints
                 answer[key] = value?.DeepClone();
         }
         return TypedResults.Json(answer);
+    }
+
+    /// <summary>The request body as text, or null when it is larger than a send can be.</summary>
+    private static async Task<string?> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength > MaxSendBodyBytes)
+            return null;
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var body = new StringBuilder();
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (body.Length + read > MaxSendBodyBytes)
+                return null;
+            body.Append(buffer, 0, read);
+        }
+        return body.ToString();
     }
 
     private static IResult Error(SandboxError error) =>

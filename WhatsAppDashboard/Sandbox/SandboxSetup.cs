@@ -44,7 +44,9 @@ public static class SandboxSetup
                 // name, not to localhost. Anywhere else the certificate must be valid.
                 ServerCertificateCustomValidationCallback = (request, _, _, errors) =>
                     errors == System.Net.Security.SslPolicyErrors.None || request.RequestUri?.IsLoopback == true,
-            });
+            })
+            // The sender logs failures itself, sparingly; per-request logs would flood when the target is down.
+            .RemoveAllLoggers();
         services.AddHostedService<WebhookSender>();
         return services;
     }

@@ -22,6 +22,7 @@ public sealed class WebhookSender(
 
     private readonly SandboxOptions _options = options.Value;
     private int _noTargetLogged;
+    private long _givenUp;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -133,8 +134,10 @@ public sealed class WebhookSender(
             stats.WebhookDropped();
             return;
         }
-        logger.LogWarning("Sandbox webhook ({Event}) for message {MessageId} dropped after {Attempts} attempts to {Url}: {Failure}",
-            Describe(webhook.Event), webhook.Context.MessageId, webhook.Attempt, url, failure);
+        // When the target is down every webhook ends here: one warning per thousand, the rest at debug level.
+        var level = Interlocked.Increment(ref _givenUp) % 1000 == 1 ? LogLevel.Warning : LogLevel.Debug;
+        logger.Log(level, "Sandbox webhook ({Event}) for message {MessageId} dropped after {Attempts} attempts to {Url}: {Failure} ({Count} dropped so far)",
+            Describe(webhook.Event), webhook.Context.MessageId, webhook.Attempt, url, failure, Interlocked.Read(ref _givenUp));
         Drop();
     }
 

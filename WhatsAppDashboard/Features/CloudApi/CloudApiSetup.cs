@@ -42,6 +42,10 @@ public static class CloudApiSetup
                 EnableMultipleHttp2Connections = true,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+
+        // HttpClient logs four lines per request at Information: at a thousand sends a second they would drown
+        // everything else. Failures are logged by the client itself; a provider-specific level still shows them all.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient." + nameof(ICloudApiClient), LogLevel.Warning);
         return builder;
     }
 }
