@@ -35,7 +35,8 @@ public sealed class WebhookSender(
                 SandboxEndpoints.GraphPrefix);
         }
         var due = new PriorityQueue<ScheduledWebhook, DateTimeOffset>();
-        using var slots = new SemaphoreSlim(_options.WebhookConcurrency);
+        // Not disposed: deliveries still finishing during shutdown release their slot after this method returns.
+        var slots = new SemaphoreSlim(_options.WebhookConcurrency);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -77,7 +78,7 @@ public sealed class WebhookSender(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: whatever is still scheduled is dropped with the process, as a restarted Meta would not.
+            // Shutting down: webhooks still scheduled are lost with the process; the simulator keeps no state.
         }
     }
 
