@@ -5,7 +5,9 @@ using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Templates;
+using WhatsAppDashboard.Features.CloudApi;
 using WhatsAppDashboard.Features.Users;
+using WhatsAppDashboard.Sandbox;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,6 +18,8 @@ builder.AddAuth();
 builder.AddUsers();
 builder.AddAccounts();
 builder.AddTemplates();
+builder.AddCloudApi();
+builder.AddSandbox();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -29,6 +33,7 @@ app.MapAuth();
 app.MapAccounts();
 app.MapTemplates();
 app.MapAppShell();
+app.MapSandbox();
 
 await app.RunAsync();
 return 0;

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace WhatsAppDashboard.Tests.Infrastructure;
@@ -8,21 +5,15 @@ namespace WhatsAppDashboard.Tests.Infrastructure;
 /// <summary>
 /// The app served by Kestrel on a real loopback port, plus a headless Debian Chromium driven by Playwright.
 /// </summary>
-public sealed class BrowserAppFactory : AppFactory
+public sealed class BrowserAppFactory : KestrelAppFactory
 {
     private IPlaywright? _playwright;
 
-    public BrowserAppFactory() => UseKestrel(0);
-
     public IBrowser Browser { get; private set; } = default!;
-
-    public string BaseUrl { get; private set; } = "";
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        StartServer();
-        BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

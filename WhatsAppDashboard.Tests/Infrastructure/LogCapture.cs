@@ -4,18 +4,22 @@ using Microsoft.Extensions.Logging;
 
 namespace WhatsAppDashboard.Tests.Infrastructure;
 
-/// <summary>Keeps every log line the app writes, at every level, so tests can search them.</summary>
-public sealed class CapturingLoggerProvider : ILoggerProvider
+/// <summary>Keeps every log line (level, category, message, structured values, exception) so tests can search what the app logs.</summary>
+public sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
-    public IReadOnlyCollection<string> Lines => _lines;
+    public IReadOnlyList<string> Lines => _lines.ToList();
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
     public void Dispose()
     {
     }
+
+    /// <summary>Adds this provider to an app, at every level: a rule for this provider alone outranks appsettings' per-category levels.</summary>
+    public void AttachTo(IWebHostBuilder builder) =>
+        builder.ConfigureLogging(logging => logging.AddProvider(this).AddFilter<LogCapture>(category: null, LogLevel.Trace));
 
     private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
     {
@@ -25,10 +29,8 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            // The structured values too, in case a message template leaves one out of the text.
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
-                ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}"))
-                : "";
+            // Structured values too: a secret could hide in a parameter the message template does not print.
+            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
             lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {values} {exception}");
         }
     }
@@ -37,14 +39,11 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 /// <summary>The app with every log line, down to Trace, captured in <see cref="Logs"/>.</summary>
 public sealed class LogCapturingAppFactory : AppFactory
 {
-    public CapturingLoggerProvider Logs { get; } = new();
+    public LogCapture Logs { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureLogging(logging => logging
-            .AddProvider(Logs)
-            // A rule for this provider alone outranks appsettings' per-category levels.
-            .AddFilter<CapturingLoggerProvider>(category: null, LogLevel.Trace));
+        Logs.AttachTo(builder);
     }
 }

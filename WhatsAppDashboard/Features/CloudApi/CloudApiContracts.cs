@@ -26,8 +26,8 @@ public sealed record TemplateMessage(
     IReadOnlyList<ButtonParameter> Buttons,
     string? CallbackData);
 
-/// <summary>Meta accepted the message: <see cref="MessageId"/> is its wamid.</summary>
-public sealed record SendAccepted(string MessageId);
+/// <summary>Meta accepted the message: <see cref="MessageId"/> is its wamid; <see cref="WaId"/> the recipient's WhatsApp id, when Meta returned it.</summary>
+public sealed record SendAccepted(string MessageId, string? WaId = null);
 
 /// <summary>A template as the Graph API lists it; <see cref="ComponentsJson"/> is its raw <c>components</c> array.</summary>
 public sealed record RemoteTemplate(
@@ -51,9 +51,15 @@ public enum ErrorClass
     AccountLevel,
 }
 
-/// <summary>A Graph API error, parsed from Meta's error envelope (or made up for time-outs and network failures).</summary>
+/// <summary>
+/// A Graph API error, parsed from Meta's error envelope (or made up for time-outs and network failures, with the
+/// negative codes in <c>CloudApiErrors</c>). <see cref="MayHaveBeenSent"/> is true when the request may have reached
+/// Meta before the failure (a time-out, a connection lost mid-request, an unreadable success answer), so a send
+/// could have gone out even though no wamid came back.
+/// </summary>
 public sealed record CloudApiError(
-    int Code, int? Subcode, string Title, string? Details, string? TraceId, int? HttpStatus, ErrorClass Class)
+    int Code, int? Subcode, string Title, string? Details, string? TraceId, int? HttpStatus, ErrorClass Class,
+    bool MayHaveBeenSent = false)
 {
     public override string ToString() => $"({Code}) {Title}" + (Details is { Length: > 0 } d ? $": {d}" : "");
 }
