@@ -35,12 +35,13 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Default", ConnectionString);
         builder.UseSetting("Bootstrap:CreateFirstAdmin", "false");
+        builder.UseSetting("Sandbox:SeedDemoData", "false");
         foreach (var (key, value) in ExtraSettings)
             builder.UseSetting(key, value);
     }
 
     /// <summary>A client that does not follow redirects, so tests can see where they point; it keeps cookies.</summary>
-    public HttpClient CreateBrowserlessClient() =>
+    public virtual HttpClient CreateBrowserlessClient() =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     /// <summary>Creates a user with the given role through the same service the Users page uses.</summary>

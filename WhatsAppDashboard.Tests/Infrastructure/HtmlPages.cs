@@ -94,9 +94,10 @@ public static class HtmlPages
     public static string RedirectTarget(this HttpResponseMessage response)
     {
         var location = response.Headers.Location ?? throw new InvalidOperationException($"{(int)response.StatusCode} is not a redirect.");
+        var site = response.RequestMessage?.RequestUri ?? new Uri("http://localhost");
         if (!location.IsAbsoluteUri)
-            location = new Uri(new Uri("http://localhost"), location);
-        location.Host.Should().Be("localhost", "redirects must stay on this site");
+            location = new Uri(site, location);
+        location.Authority.Should().Be(site.Authority, "redirects must stay on this site");
         return location.PathAndQuery;
     }
 

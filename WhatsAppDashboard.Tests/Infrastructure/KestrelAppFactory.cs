@@ -22,6 +22,13 @@ public class KestrelAppFactory : AppFactory
         BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
     }
 
+    /// <summary>Over the real socket: keeps cookies, does not follow redirects (the factory's own client would).</summary>
+    public override HttpClient CreateBrowserlessClient() =>
+        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() })
+        {
+            BaseAddress = new Uri(BaseUrl),
+        };
+
     /// <summary>A plain client for the served app (no cookies, no redirects followed).</summary>
     public HttpClient CreateHttpClient() =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(BaseUrl) };

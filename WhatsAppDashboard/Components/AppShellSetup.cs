@@ -24,8 +24,10 @@ public static class AppShellSetup
             app.UseHsts();
         }
         // People get a page for 403/404/…; the API answers with problem details of its own.
+        // Only GET/HEAD are re-executed: a page cannot answer a re-executed POST (it would expect a form).
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments("/api"),
+            context => !context.Request.Path.StartsWithSegments("/api")
+                && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)),
             branch => branch.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
         app.UseStaticFiles();
         // Explicitly after the status-code pages, so their re-executed request is routed again.

@@ -20,6 +20,9 @@ public sealed class SandboxOptions
     /// <summary>Serve <c>/sandbox/…</c> and run its webhook sender. Sandbox endpoints answer 404 when off.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>On a start with no WhatsApp account at all, create a sandbox account, its templates and demo contacts.</summary>
+    public bool SeedDemoData { get; set; } = true;
+
     /// <summary>The bearer token the simulated Graph API accepts. Sandbox-only: never a real Meta token.</summary>
     public string AccessToken { get; set; } = "sandbox-access-token";
 

@@ -11,6 +11,8 @@ public static class SandboxSetup
     {
         builder.Services.AddSandboxServices(new SandboxHosting(Standalone: false));
         builder.Services.AddCliCommand<SimulatorCommand>();
+        // After the first-admin bootstrap (registered earlier), so a new installation gets both in order.
+        builder.Services.AddHostedService<DemoDataSeeder>();
         return builder;
     }
 

@@ -77,4 +77,12 @@ public sealed class RoleNavigationTests(AppFactory app) : IClassFixture<AppFacto
         page.QuerySelector("h1")!.TextContent.Should().Be("Page not found");
         page.NavigationTitles().Should().Contain("Dashboard", "the page keeps the app shell");
     }
+
+    [Fact]
+    public async Task A_post_to_an_unknown_address_is_a_plain_404()
+    {
+        var (client, _) = await app.SignedInClientAsync(Roles.Viewer);
+        var response = await client.PostAsync("/no/such/form", new FormUrlEncodedContent([]));
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound, "not a 400 from re-running a page with a POST");
+    }
 }

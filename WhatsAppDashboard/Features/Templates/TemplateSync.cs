@@ -40,19 +40,26 @@ public sealed class TemplateSync(
         var listed = await cloudApi.ListTemplatesAsync(target.Target!, ct);
         if (!listed.Succeeded)
             return TemplateSyncResult.Fail(account.Name, $"Meta refused to list the templates: {listed.Error}");
-        var remote = listed.Value!
+        return await ApplyAsync(accountId, listed.Value!, actor, ct);
+    }
+
+    /// <summary>Stores a listing of the account's templates (from Meta, or the sandbox's catalogue when seeding).</summary>
+    public async Task<TemplateSyncResult> ApplyAsync(int accountId, IReadOnlyList<RemoteTemplate> listing, string actor, CancellationToken ct = default)
+    {
+        var remote = listing
             .GroupBy(t => (t.Name, t.Language))
             .Select(g => g.Last())
             .ToList();
 
         var now = clock.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Joins the caller's transaction when there is one (seeding stores an account and its templates together).
+        await using var ownTransaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         // Two syncs of one account queue up here instead of racing to insert the same templates.
         var locked = await db.WhatsAppAccounts
             .FromSql($"SELECT * FROM whatsapp_accounts WHERE id = {accountId} FOR UPDATE")
             .SingleOrDefaultAsync(ct);
         if (locked is null)
-            return TemplateSyncResult.Fail(account.Name, "That account no longer exists.");
+            return TemplateSyncResult.Fail("", "That account no longer exists.");
 
         var stored = await db.WhatsAppTemplates.Where(t => t.AccountId == accountId).ToListAsync(ct);
         var byKey = stored.ToDictionary(t => (t.Name, t.Language));
@@ -106,11 +113,12 @@ public sealed class TemplateSync(
         }
 
         locked.TemplatesSyncedAt = now;
-        audit.Record(actor, "templates.sync", account.Name,
+        audit.Record(actor, "templates.sync", locked.Name,
             $"listed={remote.Count}, added={added}, updated={updated}, unchanged={unchanged}, removed={removed}");
         await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return new TemplateSyncResult(account.Name, added, updated, unchanged, removed, null);
+        if (ownTransaction is not null)
+            await ownTransaction.CommitAsync(ct);
+        return new TemplateSyncResult(locked.Name, added, updated, unchanged, removed, null);
     }
 
     private static string ParameterFormat(string? format) =>
