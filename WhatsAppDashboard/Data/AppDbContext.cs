@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
+using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Contacts;
 using WhatsAppDashboard.Features.Templates;
@@ -19,6 +20,9 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<WhatsAppTemplate> WhatsAppTemplates => Set<WhatsAppTemplate>();
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<Label> Labels => Set<Label>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignAudienceRow> CampaignAudienceRows => Set<CampaignAudienceRow>();
+    public DbSet<CampaignAudienceReject> CampaignAudienceRejects => Set<CampaignAudienceReject>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

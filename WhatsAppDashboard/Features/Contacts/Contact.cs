@@ -1,7 +1,6 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WhatsAppDashboard.Data;
 
 namespace WhatsAppDashboard.Features.Contacts;
 
@@ -39,15 +38,7 @@ public sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.Property(c => c.Phone).HasMaxLength(16);
         builder.Property(c => c.Name).HasMaxLength(200);
         // Stored as a jsonb object; filters use SQL's `attributes ->> 'key'`.
-        builder.Property(c => c.Attributes)
-            .HasColumnType("jsonb")
-            .HasConversion(
-                value => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null),
-                json => JsonSerializer.Deserialize<Dictionary<string, string>>(json, (JsonSerializerOptions?)null) ?? new Dictionary<string, string>(),
-                new ValueComparer<Dictionary<string, string>>(
-                    (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
-                    d => d.Aggregate(0, (hash, pair) => HashCode.Combine(hash, pair.Key, pair.Value)),
-                    d => new Dictionary<string, string>(d)));
+        builder.Property(c => c.Attributes).HasColumnType("jsonb").HasConversion(JsonDictionary.Converter, JsonDictionary.Comparer);
         builder.HasIndex(c => c.Phone).IsUnique();
         builder.HasIndex(c => c.Name);
         builder.HasMany(c => c.Labels).WithMany(l => l.Contacts).UsingEntity<Dictionary<string, object>>(
