@@ -3,6 +3,7 @@ using WhatsAppDashboard.Components;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
+using WhatsAppDashboard.Features.Contacts;
 using WhatsAppDashboard.Features.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.AddData();
 builder.AddAudit();
 builder.AddAuth();
 builder.AddUsers();
+builder.AddContacts();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ if (CommandLine.IsCommand(args))
 app.UseAppShell();
 app.MapHealth();
 app.MapAuth();
+app.MapContacts();
 app.MapAppShell();
 
 await app.RunAsync();
