@@ -48,9 +48,11 @@ public static class PhoneNumbers
         if (text.Any(char.IsLetter))
             return PhoneNumberResult.Invalid($"\"{text}\" contains letters; enter the number with digits only.");
 
+        // "+44 (0)20 …": the bracketed 0 is the national trunk prefix, written for callers inside the country.
+        var scanned = text.StartsWith('+') || text.StartsWith("00", StringComparison.Ordinal) ? text.Replace("(0)", "") : text;
         var digits = new System.Text.StringBuilder(text.Length);
         var hasPlus = false;
-        foreach (var c in text)
+        foreach (var c in scanned)
         {
             if (c is >= '0' and <= '9')
                 digits.Append(c);

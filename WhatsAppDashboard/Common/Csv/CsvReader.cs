@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -38,7 +39,12 @@ public sealed class CsvReader : IDisposable
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly long _maxBytes;
-    private readonly Decoder _decoder = new UTF8Encoding(false, throwOnInvalidBytes: true).GetDecoder();
+    /// <summary>What invalid bytes decode to: U+FFFF is a noncharacter that never occurs in text, so when the parser meets
+    /// it, it knows the exact row to blame (decoding happens a block ahead of parsing).</summary>
+    private const char InvalidByte = '\uFFFF';
+
+    private readonly Decoder _decoder =
+        Encoding.GetEncoding("utf-8", EncoderFallback.ExceptionFallback, new DecoderReplacementFallback(InvalidByte.ToString())).GetDecoder();
     private readonly byte[] _bytes = new byte[64 * 1024];
     private char[] _chars = new char[64 * 1024 + 16];
     private int _position;
@@ -197,8 +203,9 @@ public sealed class CsvReader : IDisposable
             var c = _chars[_position++];
             if (++rowChars > MaxRowChars)
                 throw new CsvFileException($"Row {rowNumber} is longer than 1 MB: is a closing quote missing?");
-            if (c == '\0')
-                throw new CsvFileException(NotUtf8 + $" (row {rowNumber} contains a NUL character, as UTF-16 files do).");
+            // NUL does not occur in text either, but in every other byte of a UTF-16 file.
+            if (c is InvalidByte or '\0')
+                throw new CsvFileException(NotUtf8 + $" (the problem is in row {rowNumber}).");
 
             if (inQuotes)
             {
@@ -294,15 +301,7 @@ public sealed class CsvReader : IDisposable
         var needed = _length + read + 4;
         if (needed > _chars.Length)
             Array.Resize(ref _chars, Math.Max(needed, _chars.Length * 2));
-        int decoded;
-        try
-        {
-            decoded = _decoder.GetChars(_bytes, 0, read, _chars, _length, flush: _endOfStream);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new CsvFileException(NotUtf8 + $" (the problem is in row {Math.Max(_rowNumber, 1)}).");
-        }
+        var decoded = _decoder.GetChars(_bytes, 0, read, _chars, _length, flush: _endOfStream);
 
         if (!_started && _length + decoded > 0)
         {
@@ -328,6 +327,10 @@ public sealed class CsvReader : IDisposable
             throw new CsvFileException(NotUtf8 + " (this file is UTF-16, which Excel calls Unicode Text).");
     }
 
-    private static string FormatSize(long bytes) =>
-        bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MB" : $"{bytes / 1024.0 / 1024.0:0.##} MB";
+    private static string FormatSize(long bytes) => bytes switch
+    {
+        _ when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)} MB",
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:0.#} MB"),
+    };
 }
