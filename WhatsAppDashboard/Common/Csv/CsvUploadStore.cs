@@ -217,7 +217,7 @@ public sealed partial class CsvUploadStore(IOptions<CsvOptions> options, TimePro
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^[a-z0-9]+(\\.[a-z0-9]+)*$")]
+    [GeneratedRegex("^[a-z0-9-]+(\\.[a-z0-9-]+)*$")]
     private static partial Regex SuffixPattern();
 }
 
