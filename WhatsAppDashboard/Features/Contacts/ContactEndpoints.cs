@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,6 @@ public static class ContactEndpoints
         app.MapPost(UploadPath, UploadAsync)
             .RequireAuthorization(Permissions.ContactsManage)
             .WithMetadata(new RequestSizeLimitAttribute(maxFileBytes + MultipartOverhead))
-            .WithFormOptions(multipartBodyLengthLimit: maxFileBytes + MultipartOverhead)
             .DisableAntiforgery(); // validated by the handler, after the size check
 
         app.MapGet("/contacts/export", ExportAsync).RequireAuthorization(Permissions.ContactsManage);
@@ -50,6 +50,11 @@ public static class ContactEndpoints
         if (context.Request.ContentLength > limit.MaxFileBytes + MultipartOverhead)
             return Refuse(tooLarge);
 
+        // The form reader's own limit (128 MB by default) must not be below ours.
+        context.Features.Set<IFormFeature>(new FormFeature(context.Request, new FormOptions
+        {
+            MultipartBodyLengthLimit = limit.MaxFileBytes + MultipartOverhead,
+        }));
         IFormFile? file;
         try
         {
