@@ -33,7 +33,7 @@ public sealed class ContactImportMapping
         string[] nameWords = ["name", "fullname", "contactname", "customername", "firstname"];
         var name = nameWords.Select(word => keys.FindIndex(k => k == word)).FirstOrDefault(i => i >= 0 && i != phone, -1);
         if (name < 0)
-            name = keys.FindIndex(k => k.Contains("name", StringComparison.Ordinal) && keys.IndexOf(k) != phone);
+            name = Enumerable.Range(0, keys.Count).FirstOrDefault(i => i != phone && keys[i].Contains("name", StringComparison.Ordinal), -1);
         return new ContactImportMapping
         {
             PhoneColumn = phone,
