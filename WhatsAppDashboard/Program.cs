@@ -4,8 +4,9 @@ using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
-using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.CloudApi;
+using WhatsAppDashboard.Features.Contacts;
+using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.Users;
 using WhatsAppDashboard.Sandbox;
 
@@ -20,6 +21,7 @@ builder.AddAccounts();
 builder.AddTemplates();
 builder.AddCloudApi();
 builder.AddSandbox();
+builder.AddContacts();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -32,6 +34,7 @@ app.MapHealth();
 app.MapAuth();
 app.MapAccounts();
 app.MapTemplates();
+app.MapContacts();
 app.MapAppShell();
 app.MapSandbox();
 

@@ -20,6 +20,7 @@ namespace WhatsAppDashboard.Data.Migrations
                 .HasAnnotation("ProductVersion", "10.0.14")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -532,6 +533,262 @@ namespace WhatsAppDashboard.Data.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.Campaign", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int?>("AccountId")
+                        .HasColumnType("integer")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("AudienceJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("audience_json");
+
+                    b.Property<string>("AudienceKind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("audience_kind");
+
+                    b.Property<int>("ButtonClickCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("button_click_count");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("CreatedByName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by_name");
+
+                    b.Property<string>("DefaultCountryCode")
+                        .HasMaxLength(4)
+                        .HasColumnType("character varying(4)")
+                        .HasColumnName("default_country_code");
+
+                    b.Property<int>("DeliveredCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("delivered_count");
+
+                    b.Property<int>("FailedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_count");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ParameterMappingsJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("parameter_mappings_json");
+
+                    b.Property<int>("ReadCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("read_count");
+
+                    b.Property<string>("Recurrence")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("recurrence");
+
+                    b.Property<DateOnly?>("RecurrenceEnd")
+                        .HasColumnType("date")
+                        .HasColumnName("recurrence_end");
+
+                    b.Property<DateOnly?>("RecurrenceStart")
+                        .HasColumnType("date")
+                        .HasColumnName("recurrence_start");
+
+                    b.Property<TimeOnly?>("RecurrenceTime")
+                        .HasColumnType("time without time zone")
+                        .HasColumnName("recurrence_time");
+
+                    b.Property<int>("RepliedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("replied_count");
+
+                    b.Property<string>("ScheduleKind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("schedule_kind");
+
+                    b.Property<DateTimeOffset?>("ScheduledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("scheduled_at");
+
+                    b.Property<DateTime?>("ScheduledLocalTime")
+                        .HasColumnType("timestamp without time zone")
+                        .HasColumnName("scheduled_local_time");
+
+                    b.Property<int>("SentCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("sent_count");
+
+                    b.Property<int>("SkippedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("skipped_count");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("integer")
+                        .HasColumnName("template_id");
+
+                    b.Property<string>("TimeZoneId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone_id");
+
+                    b.Property<int>("TotalCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("total_count");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("WizardStep")
+                        .HasColumnType("integer")
+                        .HasColumnName("wizard_step");
+
+                    b.HasKey("Id")
+                        .HasName("pk_campaigns");
+
+                    b.HasIndex("AccountId")
+                        .HasDatabaseName("ix_campaigns_account_id");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_campaigns_created_at");
+
+                    b.HasIndex("ScheduledAt")
+                        .HasDatabaseName("ix_campaigns_scheduled_at");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_campaigns_status");
+
+                    b.HasIndex("TemplateId")
+                        .HasDatabaseName("ix_campaigns_template_id");
+
+                    b.ToTable("campaigns");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.CampaignAudienceReject", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("CampaignId")
+                        .HasColumnType("integer")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<string>("Fields")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("fields");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.Property<int>("RowNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("row_number");
+
+                    b.HasKey("Id")
+                        .HasName("pk_campaign_audience_rejects");
+
+                    b.HasIndex("CampaignId", "RowNumber")
+                        .HasDatabaseName("ix_campaign_audience_rejects_campaign_id_row_number");
+
+                    b.ToTable("campaign_audience_rejects");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.CampaignAudienceRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("CampaignId")
+                        .HasColumnType("integer")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<string>("Fields")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("fields");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Phone")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("phone");
+
+                    b.Property<int>("RowNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("row_number");
+
+                    b.HasKey("Id")
+                        .HasName("pk_campaign_audience_rows");
+
+                    b.HasIndex("CampaignId", "RowNumber")
+                        .HasDatabaseName("ix_campaign_audience_rows_campaign_id_row_number");
+
+                    b.ToTable("campaign_audience_rows");
+                });
+
             modelBuilder.Entity("WhatsAppDashboard.Features.Contacts.Contact", b =>
                 {
                     b.Property<long>("Id")
@@ -591,6 +848,21 @@ namespace WhatsAppDashboard.Data.Migrations
                     b.HasIndex("Phone")
                         .IsUnique()
                         .HasDatabaseName("ix_contacts_phone");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_contacts_created_at_id");
+
+                    b.HasIndex(new[] { "Name" }, "ix_contacts_name_trgm")
+                        .HasDatabaseName("ix_contacts_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Name" }, "ix_contacts_name_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Name" }, "ix_contacts_name_trgm"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex(new[] { "Phone" }, "ix_contacts_phone_trgm")
+                        .HasDatabaseName("ix_contacts_phone_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Phone" }, "ix_contacts_phone_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Phone" }, "ix_contacts_phone_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("contacts");
                 });
@@ -773,6 +1045,45 @@ namespace WhatsAppDashboard.Data.Migrations
                         .HasConstraintName("fk_whatsapp_accounts_business_portfolios_business_portfolio_id");
 
                     b.Navigation("BusinessPortfolio");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.Campaign", b =>
+                {
+                    b.HasOne("WhatsAppDashboard.Features.Accounts.WhatsAppAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_campaigns_whatsapp_accounts_account_id");
+
+                    b.HasOne("WhatsAppDashboard.Features.Templates.WhatsAppTemplate", "Template")
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_campaigns_whatsapp_templates_template_id");
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Template");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.CampaignAudienceReject", b =>
+                {
+                    b.HasOne("WhatsAppDashboard.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_campaign_audience_rejects_campaigns_campaign_id");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.CampaignAudienceRow", b =>
+                {
+                    b.HasOne("WhatsAppDashboard.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_campaign_audience_rows_campaigns_campaign_id");
                 });
 
             modelBuilder.Entity("WhatsAppDashboard.Features.Templates.WhatsAppTemplate", b =>

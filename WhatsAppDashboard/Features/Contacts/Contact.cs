@@ -41,6 +41,10 @@ public sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.Property(c => c.Attributes).HasColumnType("jsonb").HasConversion(JsonDictionary.Converter, JsonDictionary.Comparer);
         builder.HasIndex(c => c.Phone).IsUnique();
         builder.HasIndex(c => c.Name);
+        builder.HasIndex(c => new { c.CreatedAt, c.Id });
+        // Trigram indexes serve the list's "contains" search (ILIKE '%…%') on a large contact book.
+        builder.HasIndex(c => c.Name, "ix_contacts_name_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
+        builder.HasIndex(c => c.Phone, "ix_contacts_phone_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
         builder.HasMany(c => c.Labels).WithMany(l => l.Contacts).UsingEntity<Dictionary<string, object>>(
             "contact_labels",
             right => right.HasOne<Label>().WithMany().HasForeignKey("LabelId").OnDelete(DeleteBehavior.Cascade),

@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+using WhatsAppDashboard.Common;
+using WhatsAppDashboard.Common.Csv;
+using WhatsAppDashboard.Data;
+using WhatsAppDashboard.Features.Audit;
+
+namespace WhatsAppDashboard.Features.Contacts;
+
+/// <summary>How the columns of an uploaded file become contacts (step 2 of the import).</summary>
+public sealed class ContactImportMapping
+{
+    public int PhoneColumn { get; set; } = -1;
+    /// <summary>-1 when the file has no name column.</summary>
+    public int NameColumn { get; set; } = -1;
+    public string? DefaultCountryCode { get; set; }
+    /// <summary>Comma-separated labels added to every imported contact.</summary>
+    public string? Labels { get; set; }
+    /// <summary>Columns stored as attributes (the phone and name columns never are).</summary>
+    public List<int> AttributeColumns { get; set; } = [];
+
+    /// <summary>A first guess from the column names: the phone and name columns, and every other column as an
+    /// attribute except the status columns our own export adds.</summary>
+    public static ContactImportMapping Guess(IReadOnlyList<string> header, string? defaultCountryCode)
+    {
+        var keys = header.Select(h => new string(h.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray())).ToList();
+        string[] phoneWords = ["phone", "mobile", "whatsapp", "msisdn", "cell", "tel", "number"];
+        var phone = phoneWords.Select(word => keys.FindIndex(k => k.Contains(word, StringComparison.Ordinal))).FirstOrDefault(i => i >= 0, 0);
+        string[] nameWords = ["name", "fullname", "contactname", "customername", "firstname"];
+        var name = nameWords.Select(word => keys.FindIndex(k => k == word)).FirstOrDefault(i => i >= 0 && i != phone, -1);
+        if (name < 0)
+            name = Enumerable.Range(0, keys.Count).FirstOrDefault(i => i != phone && keys[i].Contains("name", StringComparison.Ordinal), -1);
+        return new ContactImportMapping
+        {
+            PhoneColumn = phone,
+            NameColumn = name,
+            DefaultCountryCode = defaultCountryCode,
+            AttributeColumns = Enumerable.Range(0, header.Count)
+                .Where(i => i != phone && i != name && !ContactExporter.StatusColumns.Contains(header[i], StringComparer.OrdinalIgnoreCase))
+                .ToList(),
+        };
+    }
+}
+
+public sealed record ContactImportProblem(int RowNumber, string Reason);
+
+/// <summary>What an import did (step 3). The counts add up: <see cref="Rows"/> = imported + updated + duplicates + invalid.</summary>
+public sealed record ContactImportReport(
+    string FileName,
+    int Rows,
+    int Imported,
+    int Updated,
+    int Duplicates,
+    int Invalid,
+    int OptedOutKept,
+    IReadOnlyList<string> Labels,
+    DateTimeOffset FinishedAt,
+    IReadOnlyList<ContactImportProblem> FirstProblems)
+{
+    public const int ProblemsShown = 100;
+
+    public int Rejected => Duplicates + Invalid;
+}
+
+/// <summary>The first rows of an upload, read with a mapping, for the user to check before importing.</summary>
+public sealed record ContactImportPreviewRow(int RowNumber, IReadOnlyList<string> Fields, string? Phone, string? Problem);
+
+public sealed record ContactImportOutcome(OperationResult Result, ContactImportReport? Report);
+
+/// <summary>
+/// Imports an uploaded CSV into contacts. The file is streamed row by row; valid rows are written 1,000 at a
+/// time with one <c>INSERT … ON CONFLICT (phone) DO UPDATE</c>, all inside one transaction (an import is
+/// applied entirely or not at all). Memory stays bounded by one batch plus one number per distinct phone
+/// (to find duplicates within the file), so a million-row file is fine.
+/// Existing contacts keep their opt-out and block state; a non-empty name replaces theirs, attributes are
+/// merged (the file wins per key) and labels are added. Within the file the first row of a phone wins; later
+/// rows are reported as duplicates. Rejected rows go to a CSV the user can download, fix and import again.
+/// </summary>
+public sealed class ContactImporter(
+    AppDbContext db,
+    AuditLog audit,
+    TimeProvider clock,
+    CsvUploadStore uploads,
+    ILogger<ContactImporter> logger)
+{
+    public const int BatchSize = 1000;
+    private const string Claim = "contacts-import";
+    private const string ReportSuffix = "contacts-import.json";
+    private const string RejectsSuffix = "contacts-rejects.csv";
+    private const int MaxNameLength = 200;
+
+    private const string UpsertSql = """
+        INSERT INTO contacts (phone, name, attributes, is_opted_out, is_blocked, is_active, created_at, updated_at)
+        SELECT b.phone, b.name, b.attributes, FALSE, FALSE, TRUE, @now, @now
+        FROM unnest(@phones, @names, @attributes) AS b(phone, name, attributes)
+        ON CONFLICT (phone) DO UPDATE SET
+            name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+            attributes = contacts.attributes || EXCLUDED.attributes,
+            updated_at = EXCLUDED.updated_at
+        RETURNING id, (xmax = 0) AS inserted, is_opted_out
+        """;
+
+    private const string LabelSql = """
+        INSERT INTO contact_labels (contact_id, label_id)
+        SELECT c.id, l.id FROM unnest(@contacts) AS c(id) CROSS JOIN unnest(@labels) AS l(id)
+        ON CONFLICT DO NOTHING
+        """;
+
+    /// <summary>Checks the mapping against the file; errors are keyed by the mapping's property names.</summary>
+    public static OperationResult Validate(CsvUpload upload, ContactImportMapping mapping)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (mapping.PhoneColumn < 0 || mapping.PhoneColumn >= upload.Header.Count)
+            errors[nameof(ContactImportMapping.PhoneColumn)] = ["Choose the column that holds the phone numbers."];
+        if (mapping.NameColumn >= upload.Header.Count || mapping.NameColumn < -1)
+            errors[nameof(ContactImportMapping.NameColumn)] = ["Choose a column of the file, or none."];
+        else if (mapping.NameColumn >= 0 && mapping.NameColumn == mapping.PhoneColumn)
+            errors[nameof(ContactImportMapping.NameColumn)] = ["The name column cannot also be the phone column."];
+        if (!string.IsNullOrWhiteSpace(mapping.DefaultCountryCode) && PhoneNumbers.NormalizeCountryCode(mapping.DefaultCountryCode) is null)
+            errors[nameof(ContactImportMapping.DefaultCountryCode)] = ["Use 1 to 3 digits, such as 44 or +91, or leave it empty."];
+        if (LabelNames.ParseList(mapping.Labels).Error is { } labelError)
+            errors[nameof(ContactImportMapping.Labels)] = [labelError];
+        if (mapping.AttributeColumns.Any(i => i < 0 || i >= upload.Header.Count))
+            errors[nameof(ContactImportMapping.AttributeColumns)] = ["Choose attribute columns from the file."];
+        return errors.Count == 0 ? OperationResult.Success : OperationResult.FailFields(errors);
+    }
+
+    /// <summary>The first <paramref name="count"/> data rows with the phone each would get.</summary>
+    public async Task<IReadOnlyList<ContactImportPreviewRow>> PreviewAsync(
+        CsvUpload upload, ContactImportMapping mapping, int count = 10, CancellationToken ct = default)
+    {
+        var rows = new List<ContactImportPreviewRow>();
+        using var reader = await uploads.OpenAsync(upload, ct);
+        await foreach (var row in reader.ReadRowsAsync(ct))
+        {
+            if (!row.IsValid)
+                rows.Add(new ContactImportPreviewRow(row.RowNumber, row.Fields, null, row.Error));
+            else if (mapping.PhoneColumn >= 0 && mapping.PhoneColumn < upload.Header.Count)
+            {
+                var phone = PhoneNumbers.Normalize(CsvWriter.Restore(row[mapping.PhoneColumn]), mapping.DefaultCountryCode);
+                rows.Add(new ContactImportPreviewRow(row.RowNumber, row.Fields, phone.E164, phone.Error));
+            }
+            else
+                rows.Add(new ContactImportPreviewRow(row.RowNumber, row.Fields, null, null));
+            if (rows.Count == count)
+                break;
+        }
+        return rows;
+    }
+
+    /// <summary>The report of the import already done from this upload, if any.</summary>
+    public ContactImportReport? FindReport(CsvUpload upload)
+    {
+        var path = uploads.PathFor(upload.Id, ReportSuffix);
+        return File.Exists(path) ? JsonSerializer.Deserialize<ContactImportReport>(File.ReadAllText(path)) : null;
+    }
+
+    /// <summary>The rejected rows of this upload's import, as a CSV file; null when there were none.</summary>
+    public string? RejectsPath(CsvUpload upload)
+    {
+        var path = uploads.PathFor(upload.Id, RejectsSuffix);
+        return File.Exists(path) && FindReport(upload) is { Rejected: > 0 } ? path : null;
+    }
+
+    /// <summary>Imports the upload once; a second attempt (double click, second tab) is refused.</summary>
+    public async Task<ContactImportOutcome> ImportAsync(CsvUpload upload, ContactImportMapping mapping, string actor, CancellationToken ct = default)
+    {
+        var validation = Validate(upload, mapping);
+        if (!validation.Succeeded)
+            return new ContactImportOutcome(validation, null);
+        if (!uploads.TryClaim(upload, Claim))
+            return new ContactImportOutcome(OperationResult.Fail("This file has already been imported. Upload it again to import it again."), null);
+
+        var rejectsPath = uploads.PathFor(upload.Id, RejectsSuffix);
+        try
+        {
+            ContactImportReport report;
+            using (var reader = await uploads.OpenAsync(upload, ct))
+            await using (var rejects = new StreamWriter(rejectsPath, false, CsvWriter.FileEncoding))
+                report = await RunAsync(reader, mapping, rejects, upload.FileName, actor, ct);
+            await File.WriteAllTextAsync(uploads.PathFor(upload.Id, ReportSuffix), JsonSerializer.Serialize(report), ct);
+            return new ContactImportOutcome(OperationResult.Success, report);
+        }
+        catch (CsvFileException ex)
+        {
+            File.Delete(rejectsPath);
+            uploads.ReleaseClaim(upload, Claim);
+            return new ContactImportOutcome(OperationResult.Fail(ex.Message + " Nothing was imported."), null);
+        }
+        catch
+        {
+            File.Delete(rejectsPath);
+            uploads.ReleaseClaim(upload, Claim);
+            throw;
+        }
+    }
+
+    /// <summary>The import itself, from an open reader; rejected rows are written to <paramref name="rejects"/>.</summary>
+    internal async Task<ContactImportReport> RunAsync(
+        CsvReader reader, ContactImportMapping mapping, TextWriter rejects, string fileName, string actor, CancellationToken ct)
+    {
+        var header = reader.Header;
+        var attributeColumns = mapping.AttributeColumns
+            .Where(i => i != mapping.PhoneColumn && i != mapping.NameColumn && i >= 0 && i < header.Count)
+            .Distinct().Order().ToList();
+        var labelNames = LabelNames.ParseList(mapping.Labels).Names;
+        var rejectWriter = new CsvWriter(rejects);
+        await rejectWriter.WriteRowAsync(["Row", .. header, "Reason"], ct);
+
+        var counts = new Counts();
+        var problems = new List<ContactImportProblem>();
+        // Phone (as a number, to keep memory small) → the row that first had it.
+        var firstRowOfPhone = new Dictionary<long, int>();
+        var batch = new List<PendingContact>(BatchSize);
+        var now = clock.GetUtcNow();
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var npgsqlTransaction = (NpgsqlTransaction)transaction.GetDbTransaction();
+        var labelIds = (await LabelAdministration.EnsureAsync(db, labelNames, ct)).Select(l => l.Id).ToArray();
+
+        async Task RejectAsync(CsvRow row, string reason, bool duplicate)
+        {
+            if (duplicate) counts.Duplicates++; else counts.Invalid++;
+            if (problems.Count < ContactImportReport.ProblemsShown)
+                problems.Add(new ContactImportProblem(row.RowNumber, reason));
+            await rejectWriter.WriteRowAsync(
+                [row.RowNumber.ToString(CultureInfo.InvariantCulture), .. OriginalValues(row, header.Count, reader.Delimiter), reason], ct);
+        }
+
+        await foreach (var row in reader.ReadRowsAsync(ct))
+        {
+            counts.Rows++;
+            if (!row.IsValid)
+            {
+                await RejectAsync(row, row.Error!, duplicate: false);
+                continue;
+            }
+            var phone = PhoneNumbers.Normalize(CsvWriter.Restore(row[mapping.PhoneColumn]), mapping.DefaultCountryCode);
+            if (!phone.IsValid)
+            {
+                await RejectAsync(row, phone.Error, duplicate: false);
+                continue;
+            }
+            var name = mapping.NameColumn >= 0 ? CsvWriter.Restore(row[mapping.NameColumn].Trim()) : "";
+            if (name.Length > MaxNameLength)
+            {
+                await RejectAsync(row, $"The name is longer than {MaxNameLength} characters.", duplicate: false);
+                continue;
+            }
+            var key = long.Parse(phone.E164.AsSpan(1), CultureInfo.InvariantCulture);
+            if (firstRowOfPhone.TryGetValue(key, out var firstRow))
+            {
+                await RejectAsync(row, $"Same phone number ({phone.E164}) as row {firstRow}; only the first is imported.", duplicate: true);
+                continue;
+            }
+            firstRowOfPhone[key] = row.RowNumber;
+
+            var attributes = new Dictionary<string, string>();
+            foreach (var column in attributeColumns)
+            {
+                // An empty cell leaves the contact's existing value alone.
+                var value = CsvWriter.Restore(row[column].Trim());
+                if (value.Length > 0)
+                    attributes[header[column]] = value;
+            }
+            batch.Add(new PendingContact(phone.E164, name, JsonSerializer.Serialize(attributes)));
+            if (batch.Count == BatchSize)
+                await FlushAsync(batch, labelIds, connection, npgsqlTransaction, now, counts, ct);
+        }
+        await FlushAsync(batch, labelIds, connection, npgsqlTransaction, now, counts, ct);
+
+        audit.Record(actor, "contacts.import", fileName,
+            $"rows={counts.Rows} imported={counts.Imported} updated={counts.Updated} duplicates={counts.Duplicates} invalid={counts.Invalid}" +
+            (labelNames.Count > 0 ? " labels=" + string.Join(",", labelNames) : ""));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        logger.LogInformation("Contacts import of {Rows} rows: {Imported} new, {Updated} updated, {Duplicates} duplicates, {Invalid} invalid",
+            counts.Rows, counts.Imported, counts.Updated, counts.Duplicates, counts.Invalid);
+
+        return new ContactImportReport(fileName, counts.Rows, counts.Imported, counts.Updated, counts.Duplicates, counts.Invalid,
+            counts.OptedOutKept, labelNames, clock.GetUtcNow(), problems);
+    }
+
+    private static async Task FlushAsync(
+        List<PendingContact> batch, int[] labelIds, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        DateTimeOffset now, Counts counts, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+            return;
+        var ids = new List<long>(batch.Count);
+        await using (var upsert = new NpgsqlCommand(UpsertSql, connection, transaction))
+        {
+            upsert.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = batch.Select(b => b.Phone).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = batch.Select(b => b.Name).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter("attributes", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = batch.Select(b => b.AttributesJson).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
+            await using var results = await upsert.ExecuteReaderAsync(ct);
+            while (await results.ReadAsync(ct))
+            {
+                ids.Add(results.GetInt64(0));
+                if (results.GetBoolean(1))
+                    counts.Imported++;
+                else
+                {
+                    counts.Updated++;
+                    if (results.GetBoolean(2))
+                        counts.OptedOutKept++;
+                }
+            }
+        }
+        if (labelIds.Length > 0)
+        {
+            await using var label = new NpgsqlCommand(LabelSql, connection, transaction);
+            label.Parameters.Add(new NpgsqlParameter("contacts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids.ToArray() });
+            label.Parameters.Add(new NpgsqlParameter("labels", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = labelIds });
+            await label.ExecuteNonQueryAsync(ct);
+        }
+        batch.Clear();
+    }
+
+    /// <summary>The row's values under the file's columns; a row with too many values keeps the extra ones in its
+    /// last column (joined with the delimiter), so nothing the user wrote is lost.</summary>
+    private static IEnumerable<string> OriginalValues(CsvRow row, int columns, char delimiter)
+    {
+        for (var i = 0; i < columns; i++)
+        {
+            if (i == columns - 1 && row.Fields.Count > columns)
+                yield return string.Join(delimiter, row.Fields.Skip(i));
+            else
+                yield return row[i];
+        }
+    }
+
+    private sealed record PendingContact(string Phone, string Name, string AttributesJson);
+
+    private sealed class Counts
+    {
+        public int Rows;
+        public int Imported;
+        public int Updated;
+        public int Duplicates;
+        public int Invalid;
+        public int OptedOutKept;
+    }
+}
