@@ -4,6 +4,7 @@ using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
+using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.CloudApi;
 using WhatsAppDashboard.Features.Contacts;
 using WhatsAppDashboard.Features.Templates;
@@ -22,6 +23,7 @@ builder.AddTemplates();
 builder.AddCloudApi();
 builder.AddSandbox();
 builder.AddContacts();
+builder.AddCampaigns();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -35,6 +37,7 @@ app.MapAuth();
 app.MapAccounts();
 app.MapTemplates();
 app.MapContacts();
+app.MapCampaigns();
 app.MapAppShell();
 app.MapSandbox();
 
