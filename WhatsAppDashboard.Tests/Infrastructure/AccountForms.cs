@@ -35,7 +35,7 @@ public static class AccountForms
     /// <summary>Adds an account through the service the account page uses; returns its id.</summary>
     public static async Task<int> CreateAccountAsync(
         this AppFactory app, string name, string accessToken, string wabaId = "waba-1", string? phoneNumberId = null,
-        bool isSandbox = false, string apiBaseUrl = "https://graph.facebook.com")
+        bool isSandbox = false, string apiBaseUrl = "https://graph.facebook.com", string displayPhoneNumber = "+44 20 7946 0018")
     {
         await using var scope = app.Services.CreateAsyncScope();
         var (result, id) = await scope.ServiceProvider.GetRequiredService<AccountAdministration>().CreateAsync(new AccountInput
@@ -45,7 +45,7 @@ public static class AccountForms
             WabaId = wabaId,
             PortfolioName = "Test portfolio",
             MessagingLimitTier = MessagingLimitTier.Tier2K,
-            DisplayPhoneNumber = "+44 20 7946 0018",
+            DisplayPhoneNumber = displayPhoneNumber,
             AccessToken = accessToken,
             AppSecret = "app-secret-of-" + name,
             WebhookVerifyToken = "verify-" + name,

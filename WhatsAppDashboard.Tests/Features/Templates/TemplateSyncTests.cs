@@ -1,8 +1,6 @@
-using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using WhatsAppDashboard.Data;
-using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.CloudApi;
 using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Tests.Infrastructure;
@@ -10,159 +8,153 @@ using WhatsAppDashboard.Tests.Infrastructure;
 namespace WhatsAppDashboard.Tests.Features.Templates;
 
 /// <summary>
-/// "Sync now" through the templates page. These run against <see cref="GraphApiDouble"/> until the sandbox
-/// simulator is merged (see there); then they move to the simulator.
+/// How a listing from Meta is merged into an account's templates (<see cref="TemplateSync.ApplyAsync"/>), with
+/// listings built here. "Sync now" against the simulator over HTTP is in <see cref="TemplateSyncPageTests"/>.
 /// </summary>
-public sealed class TemplateSyncTests(GraphApiDoubleAppFactory app) : IClassFixture<GraphApiDoubleAppFactory>
+public sealed class TemplateSyncTests(AppFactory app) : IClassFixture<AppFactory>
 {
-    private const string Token = "EAAG-sync-token";
+    private const string Actor = "admin@sync.example";
 
     [Fact]
-    public async Task Sync_adds_then_updates_and_marks_vanished_templates_in_one_audited_step()
+    public async Task Listings_add_then_update_and_mark_vanished_templates_in_one_audited_step_each()
     {
-        var waba = "waba-" + Guid.NewGuid().ToString("N")[..8];
-        app.Graph.ValidToken = Token;
-        var accountId = await app.CreateAccountAsync("Sync " + waba, Token, wabaId: waba);
-        app.Graph.Templates[waba] =
-        [
+        var name = "Sync " + Guid.NewGuid().ToString("N")[..8];
+        var accountId = await app.CreateAccountAsync(name, "EAAG-unused");
+
+        var first = await ApplyAsync(accountId,
             Remote("1", "order_update", "en_US", "UTILITY", "APPROVED", """[{"type":"BODY","text":"Order {{1}} shipped"}]"""),
             Remote("2", "summer_sale", "pt_BR", "MARKETING", "PENDING", """[{"type":"BODY","text":"Promo {{1}}"}]"""),
-            Remote("3", "old_news", "en_US", "MARKETING", "APPROVED", """[{"type":"BODY","text":"Old"}]"""),
-        ];
-        var (client, admin) = await app.SignedInClientAsync(Roles.Admin);
+            Remote("3", "old_news", "en_US", "MARKETING", "APPROVED", """[{"type":"BODY","text":"Old"}]"""));
 
-        var page = await SyncAsync(client, accountId);
-
-        page.FlashTexts().Should().ContainSingle().Which.Should().Be($"Synced Sync {waba}: 3 templates at Meta (3 new).");
+        first.Should().Be(new TemplateSyncResult(name, Added: 3, Updated: 0, Unchanged: 0, Removed: 0, Error: null));
         var stored = await TemplatesAsync(accountId);
-        stored.Select(t => (t.Name, t.Language, t.Category, t.Status)).Should().BeEquivalentTo(new[]
+        stored.Select(t => (t.MetaTemplateId, t.Name, t.Language, t.Category, t.Status)).Should().BeEquivalentTo(new[]
         {
-            ("order_update", "en_US", "UTILITY", "APPROVED"),
-            ("summer_sale", "pt_BR", "MARKETING", "PENDING"),
-            ("old_news", "en_US", "MARKETING", "APPROVED"),
+            ("1", "order_update", "en_US", "UTILITY", "APPROVED"),
+            ("2", "summer_sale", "pt_BR", "MARKETING", "PENDING"),
+            ("3", "old_news", "en_US", "MARKETING", "APPROVED"),
         });
-        app.Graph.Calls.Should().Contain(c => c.Operation == "list-templates" && c.Target.WabaId == waba && c.Target.AccessToken == Token,
-            "the app decrypts the token and lists the account's WABA");
+        TemplateDefinition.Parse(stored.Single(t => t.Name == "order_update")).Body.Should().Be("Order {{1}} shipped");
 
         // Meta approves one, changes another's text, deletes the third and adds a fourth.
-        app.Graph.Templates[waba] =
-        [
+        var second = await ApplyAsync(accountId,
             Remote("1", "order_update", "en_US", "UTILITY", "APPROVED", """[{"type":"BODY","text":"Order {{1}} is on its way"}]"""),
             Remote("2", "summer_sale", "pt_BR", "MARKETING", "APPROVED", """[{"type":"BODY","text":"Promo {{1}}"}]"""),
-            Remote("4", "welcome", "en_US", "UTILITY", "REJECTED", """[{"type":"BODY","text":"Hi"}]"""),
-        ];
-        page = await SyncAsync(client, accountId);
+            Remote("4", "welcome", "en_US", "UTILITY", "REJECTED", """[{"type":"BODY","text":"Hi"}]"""));
 
-        page.FlashTexts().Should().ContainSingle().Which.Should().Be($"Synced Sync {waba}: 3 templates at Meta (1 new, 2 changed, 1 no longer at Meta).");
+        second.Should().Be(new TemplateSyncResult(name, Added: 1, Updated: 2, Unchanged: 0, Removed: 1, Error: null));
+        second.Listed.Should().Be(3);
         stored = await TemplatesAsync(accountId);
         stored.Select(t => (t.Name, t.Status)).Should().BeEquivalentTo(new[]
         {
             ("order_update", "APPROVED"), ("summer_sale", "APPROVED"), ("old_news", "DELETED"), ("welcome", "REJECTED"),
         });
         TemplateDefinition.Parse(stored.Single(t => t.Name == "order_update")).Body.Should().Be("Order {{1}} is on its way");
+        var deletedAt = (await AccountAsync(accountId)).TemplatesSyncedAt;
+        stored.Single(t => t.Name == "old_news").SyncedAt.Should().Be(deletedAt, "the sync that found it gone marked it");
 
         // Nothing changed at Meta: nothing changes here, and a deleted template is not deleted twice.
-        page = await SyncAsync(client, accountId);
-        page.FlashTexts().Should().ContainSingle().Which.Should().Be($"Synced Sync {waba}: 3 templates at Meta, nothing changed.");
+        var third = await ApplyAsync(accountId,
+            Remote("1", "order_update", "en_US", "UTILITY", "APPROVED", """[{"type":"BODY","text":"Order {{1}} is on its way"}]"""),
+            Remote("2", "summer_sale", "pt_BR", "MARKETING", "APPROVED", """[{"type":"BODY","text":"Promo {{1}}"}]"""),
+            Remote("4", "welcome", "en_US", "UTILITY", "REJECTED", """[{"type":"BODY","text":"Hi"}]"""));
+
+        third.Should().Be(new TemplateSyncResult(name, Added: 0, Updated: 0, Unchanged: 3, Removed: 0, Error: null));
+        var account = await AccountAsync(accountId);
+        account.TemplatesSyncedAt.Should().NotBeNull().And.NotBe(deletedAt);
+        stored = await TemplatesAsync(accountId);
+        stored.Where(t => t.Status != "DELETED").Should().OnlyContain(t => t.SyncedAt == account.TemplatesSyncedAt,
+            "every template Meta listed was seen by the last sync");
+        stored.Single(t => t.Name == "old_news").SyncedAt.Should().Be(deletedAt, "an already deleted template is left alone");
 
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var account = await db.WhatsAppAccounts.SingleAsync(a => a.Id == accountId);
-        account.TemplatesSyncedAt.Should().NotBeNull();
-        (await TemplatesAsync(accountId)).Where(t => t.Status != "DELETED").Should().OnlyContain(t => t.SyncedAt == account.TemplatesSyncedAt,
-            "every template Meta listed was seen by the last sync");
-        var audits = await db.AuditEntries.Where(e => e.Action == "templates.sync" && e.Target == account.Name).OrderBy(e => e.Id).ToListAsync();
+        var audits = await db.AuditEntries.Where(e => e.Action == "templates.sync" && e.Target == name).OrderBy(e => e.Id).ToListAsync();
         audits.Select(e => e.Details).Should().Equal(
             "listed=3, added=3, updated=0, unchanged=0, removed=0",
             "listed=3, added=1, updated=2, unchanged=0, removed=1",
             "listed=3, added=0, updated=0, unchanged=3, removed=0");
-        audits.Should().OnlyContain(e => e.Actor == admin.Email);
+        audits.Should().OnlyContain(e => e.Actor == Actor);
     }
 
     [Fact]
-    public async Task A_refused_token_changes_nothing_and_says_why()
+    public async Task A_template_Meta_lists_again_after_deleting_it_gets_its_new_status_and_id()
     {
-        var waba = "waba-" + Guid.NewGuid().ToString("N")[..8];
-        app.Graph.ValidToken = Token;
-        var accountId = await app.CreateAccountAsync("Bad token " + waba, "EAAG-revoked", wabaId: waba);
-        app.Graph.Templates[waba] = [Remote("9", "anything", "en_US", "UTILITY", "APPROVED", "[]")];
-        var (client, _) = await app.SignedInClientAsync(Roles.Admin);
+        var accountId = await app.CreateAccountAsync("Back " + Guid.NewGuid().ToString("N")[..8], "EAAG-unused");
+        await ApplyAsync(accountId, Remote("5", "spring_menu", "en_US", "MARKETING", "APPROVED", """[{"type":"BODY","text":"Spring"}]"""));
+        await ApplyAsync(accountId);
 
-        var page = await SyncAsync(client, accountId);
+        var result = await ApplyAsync(accountId, Remote("6", "spring_menu", "en_US", "MARKETING", "PENDING", """[{"type":"BODY","text":"Spring"}]"""));
 
-        page.FlashTexts().Should().ContainSingle().Which.Should()
-            .Be("Meta refused to list the templates: (190) Invalid OAuth access token - Cannot parse access token");
-        (await TemplatesAsync(accountId)).Should().BeEmpty();
+        (result.Added, result.Updated, result.Unchanged, result.Removed).Should().Be((0, 1, 0, 0));
+        (await TemplatesAsync(accountId)).Select(t => (t.MetaTemplateId, t.Name, t.Status)).Should().Equal(("6", "spring_menu", "PENDING"));
     }
 
     [Fact]
-    public async Task Marketers_see_no_sync_button_and_their_posts_are_refused()
+    public async Task The_same_name_in_two_languages_is_two_templates_and_each_is_compared_on_its_own()
     {
-        var waba = "waba-" + Guid.NewGuid().ToString("N")[..8];
-        app.Graph.ValidToken = Token;
-        var accountId = await app.CreateAccountAsync("Marketer view " + waba, Token, wabaId: waba);
-        var (admin, _) = await app.SignedInClientAsync(Roles.Admin);
-        (await admin.GetPageAsync("/templates")).QuerySelector($"form[action='/templates/sync/{accountId}']").Should().NotBeNull();
-        var (marketer, _) = await app.SignedInClientAsync(Roles.Marketer);
+        var accountId = await app.CreateAccountAsync("Languages " + Guid.NewGuid().ToString("N")[..8], "EAAG-unused");
+        await ApplyAsync(accountId,
+            Remote("7", "welcome", "en_US", "UTILITY", "APPROVED", """[{"type":"BODY","text":"Hello {{1}}"}]"""),
+            Remote("8", "welcome", "de_DE", "UTILITY", "PENDING", """[{"type":"BODY","text":"Hallo {{1}}"}]"""));
 
-        var page = await marketer.GetPageAsync("/templates");
-        page.QuerySelector("h1")!.TextContent.Should().Be("Templates");
-        page.QuerySelectorAll("[data-testid=sync]").Should().BeEmpty();
+        var result = await ApplyAsync(accountId,
+            Remote("7", "welcome", "en_US", "UTILITY", "APPROVED", """[{"type":"BODY","text":"Hello {{1}}"}]"""),
+            Remote("8", "welcome", "de_DE", "UTILITY", "APPROVED", """[{"type":"BODY","text":"Hallo {{1}}"}]"""));
 
-        var token = page.QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value")
-            ?? (await marketer.GetPageAsync("/account/password")).QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
-        var response = await marketer.PostAsync($"/templates/sync/{accountId}",
-            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["returnUrl"] = "/templates" }));
-
-        response.StatusCode.Should().Be(HttpStatusCode.Redirect);
-        response.Headers.Location!.AbsolutePath.Should().Be("/account/access-denied");
-        app.Graph.Calls.Should().NotContain(c => c.Target.WabaId == waba, "Meta was never asked");
+        (result.Added, result.Updated, result.Unchanged, result.Removed).Should().Be((0, 1, 1, 0));
+        (await TemplatesAsync(accountId)).Select(t => (t.Language, t.Status)).Should().BeEquivalentTo(new[]
+        {
+            ("en_US", "APPROVED"), ("de_DE", "APPROVED"),
+        });
     }
 
     [Fact]
-    public async Task Test_connection_shows_what_Meta_says_about_the_number_or_why_it_failed()
+    public async Task Components_that_differ_only_in_key_order_or_spacing_are_not_a_change()
     {
-        app.Graph.ValidToken = Token;
-        var phoneNumberId = "pn-" + Guid.NewGuid().ToString("N")[..10];
-        app.Graph.PhoneNumbers[phoneNumberId] = new PhoneNumberInfo(phoneNumberId, "+44 20 7946 0018", "Acme Support", "GREEN", "STANDARD", "TIER_10K");
-        var goodId = await app.CreateAccountAsync("Connect " + phoneNumberId, Token, phoneNumberId: phoneNumberId);
-        var badId = await app.CreateAccountAsync("Broken " + phoneNumberId, "EAAG-expired");
-        var (client, _) = await app.SignedInClientAsync(Roles.Admin);
+        var accountId = await app.CreateAccountAsync("Json " + Guid.NewGuid().ToString("N")[..8], "EAAG-unused");
+        await ApplyAsync(accountId, Remote("9", "receipt", "en_US", "UTILITY", "APPROVED",
+            """[{"type":"HEADER","format":"TEXT","text":"Receipt"},{"type":"BODY","text":"Paid {{1}}"}]"""));
 
-        var page = await TestConnectionAsync(client, goodId);
+        var result = await ApplyAsync(accountId, Remote("9", "receipt", "en_US", "UTILITY", "APPROVED",
+            """[ { "text" : "Receipt", "format" : "TEXT", "type" : "HEADER" }, { "text" : "Paid {{1}}", "type" : "BODY" } ]"""));
 
-        var expected = "+44 20 7946 0018 · verified name Acme Support · quality GREEN · throughput STANDARD · messaging limit TIER_10K";
-        page.FlashTexts().Should().ContainSingle().Which.Should().Be("Connected: " + expected);
-        page.QuerySelector("[data-testid=connection-result]")!.TextContent.Trim().Should().Be("OK: " + expected);
-        (await client.GetPageAsync("/accounts")).QuerySelector($"tr[data-account='Connect {phoneNumberId}']")!.TextContent
-            .Should().Contain("OK: +44 20 7946 0018");
+        (result.Added, result.Updated, result.Unchanged, result.Removed).Should().Be((0, 0, 1, 0));
+    }
 
-        page = await TestConnectionAsync(client, badId);
+    [Fact]
+    public async Task Named_parameters_and_components_are_stored_as_Meta_listed_them_and_bad_components_as_none()
+    {
+        var accountId = await app.CreateAccountAsync("Formats " + Guid.NewGuid().ToString("N")[..8], "EAAG-unused");
 
-        page.FlashTexts().Should().ContainSingle().Which.Should().Be(
-            "Connection failed: Meta refused: (190) Invalid OAuth access token - Cannot parse access token (check the access token and its permissions)");
-        page.QuerySelector("[data-testid=connection-result]")!.TextContent.Trim().Should().StartWith("Failed: Meta refused: (190)");
+        await ApplyAsync(accountId,
+            new RemoteTemplate("10", "order_shipped", "en_US", "UTILITY", "APPROVED", "named",
+                """[{"type":"BODY","text":"Hi {{customer_name}}, order {{order_number}} is on its way."}]"""),
+            new RemoteTemplate("11", "broken", "en_US", "UTILITY", "APPROVED", "POSITIONAL", """{"not":"an array"}"""));
+
+        var stored = await TemplatesAsync(accountId);
+        var shipped = stored.Single(t => t.Name == "order_shipped");
+        shipped.ParameterFormat.Should().Be("NAMED");
+        TemplateDefinition.Parse(shipped).Variables.Select(v => v.Key).Should().Equal("customer_name", "order_number");
+        stored.Single(t => t.Name == "broken").ComponentsJson.Should().Be("[]");
+    }
+
+    [Fact]
+    public async Task A_listing_for_an_account_that_is_gone_is_refused()
+    {
+        var result = await ApplyAsync(int.MaxValue, Remote("1", "anything", "en_US", "UTILITY", "APPROVED", "[]"));
+
+        result.Succeeded.Should().BeFalse();
+        result.Error.Should().Be("That account no longer exists.");
     }
 
     private static RemoteTemplate Remote(string id, string name, string language, string category, string status, string components) =>
         new(id, name, language, category, status, "POSITIONAL", components);
 
-    private static async Task<AngleSharp.Html.Dom.IHtmlDocument> SyncAsync(HttpClient client, int accountId)
+    private async Task<TemplateSyncResult> ApplyAsync(int accountId, params RemoteTemplate[] listing)
     {
-        var templates = await client.GetPageAsync($"/templates?account={accountId}");
-        var form = (AngleSharp.Html.Dom.IHtmlFormElement)templates.QuerySelector($"form[action='/templates/sync/{accountId}']")!;
-        var response = await client.SubmitAsync(form);
-        response.RedirectTarget().Should().Be($"/templates?account={accountId}", "the list comes back with its filters");
-        return await client.FollowAsync(response);
-    }
-
-    private static async Task<AngleSharp.Html.Dom.IHtmlDocument> TestConnectionAsync(HttpClient client, int accountId)
-    {
-        var account = await client.GetPageAsync($"/accounts/{accountId}");
-        var form = (AngleSharp.Html.Dom.IHtmlFormElement)account.QuerySelector($"form[action='/accounts/{accountId}/test-connection']")!;
-        var response = await client.SubmitAsync(form);
-        response.RedirectTarget().Should().Be($"/accounts/{accountId}");
-        return await client.FollowAsync(response);
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TemplateSync>().ApplyAsync(accountId, listing, Actor);
     }
 
     private async Task<List<WhatsAppTemplate>> TemplatesAsync(int accountId)
@@ -170,5 +162,11 @@ public sealed class TemplateSyncTests(GraphApiDoubleAppFactory app) : IClassFixt
         await using var scope = app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<AppDbContext>().WhatsAppTemplates.AsNoTracking()
             .Where(t => t.AccountId == accountId).ToListAsync();
+    }
+
+    private async Task<WhatsAppDashboard.Features.Accounts.WhatsAppAccount> AccountAsync(int accountId)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().WhatsAppAccounts.AsNoTracking().SingleAsync(a => a.Id == accountId);
     }
 }
