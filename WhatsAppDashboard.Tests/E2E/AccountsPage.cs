@@ -6,11 +6,15 @@ namespace WhatsAppDashboard.Tests.E2E;
 public sealed class AccountsPage(IPage page)
 {
     public async Task AddAsync(string name, string phoneNumberId, string wabaId, string portfolio, string tierLabel,
-        string displayNumber, string accessToken, string appSecret, string verifyToken, int throughput)
+        string displayNumber, string accessToken, string appSecret, string verifyToken, int throughput, bool keepFormValues = false)
     {
-        await page.GotoAsync("/accounts");
-        await page.GetByTestId("add-account").ClickAsync();
-        await page.WaitForURLAsync("**/accounts/new");
+        // keepFormValues: the caller has already opened the form and filled fields of its own.
+        if (!keepFormValues)
+        {
+            await page.GotoAsync("/accounts");
+            await page.GetByTestId("add-account").ClickAsync();
+            await page.WaitForURLAsync("**/accounts/new");
+        }
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
         await page.GetByLabel("Display phone number").FillAsync(displayNumber);
         await page.GetByLabel("Phone-number id").FillAsync(phoneNumberId);
