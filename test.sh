@@ -19,12 +19,16 @@ dotnet test WhatsAppDashboard.sln -nologo --logger "console;verbosity=normal" "$
 status=${PIPESTATUS[0]}
 set -e
 
-# One plain summary line across test projects.
-summary=$(grep -Eo 'Failed: *[0-9]+, *Passed: *[0-9]+, *Skipped: *[0-9]+' "$log" | awk -F'[:,]' '{f+=$2; p+=$4; s+=$6} END {if (NR) printf "%d passed, %d failed, %d skipped\n", p, f, s}')
+# One plain summary line across test projects ("Total tests / Passed / Failed / Skipped" blocks of `dotnet test`).
+summary=$(awk '
+  /^[[:space:]]*Passed:[[:space:]]*[0-9]+[[:space:]]*$/  { p += $2; seen = 1 }
+  /^[[:space:]]*Failed:[[:space:]]*[0-9]+[[:space:]]*$/  { f += $2; seen = 1 }
+  /^[[:space:]]*Skipped:[[:space:]]*[0-9]+[[:space:]]*$/ { s += $2; seen = 1 }
+  END { if (seen) printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log")
 if [ -n "$summary" ]; then
   echo "tests: $summary"
 elif [ "$status" -eq 0 ]; then
-  echo "error: no tests ran" >&2
+  echo "error: dotnet test reported no test results" >&2
   status=1
 fi
 exit "$status"
