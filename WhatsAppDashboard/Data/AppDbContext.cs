@@ -23,6 +23,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CampaignAudienceRow> CampaignAudienceRows => Set<CampaignAudienceRow>();
     public DbSet<CampaignAudienceReject> CampaignAudienceRejects => Set<CampaignAudienceReject>();
+    public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

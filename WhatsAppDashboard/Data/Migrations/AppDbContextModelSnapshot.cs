@@ -604,10 +604,18 @@ namespace WhatsAppDashboard.Data.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<DateOnly?>("OccurrenceDate")
+                        .HasColumnType("date")
+                        .HasColumnName("occurrence_date");
+
                     b.Property<string>("ParameterMappingsJson")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("parameter_mappings_json");
+
+                    b.Property<int?>("ParentCampaignId")
+                        .HasColumnType("integer")
+                        .HasColumnName("parent_campaign_id");
 
                     b.Property<int>("ReadCount")
                         .HasColumnType("integer")
@@ -706,6 +714,11 @@ namespace WhatsAppDashboard.Data.Migrations
                     b.HasIndex("TemplateId")
                         .HasDatabaseName("ix_campaigns_template_id");
 
+                    b.HasIndex("ParentCampaignId", "OccurrenceDate")
+                        .IsUnique()
+                        .HasDatabaseName("ix_campaigns_parent_campaign_id_occurrence_date")
+                        .HasFilter("parent_campaign_id IS NOT NULL");
+
                     b.ToTable("campaigns");
                 });
 
@@ -787,6 +800,123 @@ namespace WhatsAppDashboard.Data.Migrations
                         .HasDatabaseName("ix_campaign_audience_rows_campaign_id_row_number");
 
                     b.ToTable("campaign_audience_rows");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.CampaignRecipient", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ButtonClicked")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("button_clicked");
+
+                    b.Property<string>("ButtonPayload")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("button_payload");
+
+                    b.Property<int>("CampaignId")
+                        .HasColumnType("integer")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<long?>("ContactId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("delivered_at");
+
+                    b.Property<int?>("ErrorCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("error_message");
+
+                    b.Property<DateTimeOffset?>("FailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("failed_at");
+
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("ParametersJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("parameters_json");
+
+                    b.Property<string>("Phone")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("phone");
+
+                    b.Property<DateTimeOffset?>("ReadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("read_at");
+
+                    b.Property<DateTimeOffset?>("RepliedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("replied_at");
+
+                    b.Property<DateTimeOffset?>("SendingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sending_at");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_campaign_recipients");
+
+                    b.HasIndex("MessageId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_campaign_recipients_message_id")
+                        .HasFilter("message_id IS NOT NULL");
+
+                    b.HasIndex("SentAt")
+                        .HasDatabaseName("ix_campaign_recipients_sent_at")
+                        .HasFilter("sent_at IS NOT NULL");
+
+                    b.HasIndex("CampaignId", "Phone")
+                        .HasDatabaseName("ix_campaign_recipients_campaign_id_phone");
+
+                    b.HasIndex("CampaignId", "Status")
+                        .HasDatabaseName("ix_campaign_recipients_campaign_id_status");
+
+                    b.ToTable("campaign_recipients");
                 });
 
             modelBuilder.Entity("WhatsAppDashboard.Features.Contacts.Contact", b =>
@@ -1055,6 +1185,12 @@ namespace WhatsAppDashboard.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_campaigns_whatsapp_accounts_account_id");
 
+                    b.HasOne("WhatsAppDashboard.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("ParentCampaignId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_campaigns_campaigns_parent_campaign_id");
+
                     b.HasOne("WhatsAppDashboard.Features.Templates.WhatsAppTemplate", "Template")
                         .WithMany()
                         .HasForeignKey("TemplateId")
@@ -1084,6 +1220,16 @@ namespace WhatsAppDashboard.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_campaign_audience_rows_campaigns_campaign_id");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Campaigns.CampaignRecipient", b =>
+                {
+                    b.HasOne("WhatsAppDashboard.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_campaign_recipients_campaigns_campaign_id");
                 });
 
             modelBuilder.Entity("WhatsAppDashboard.Features.Templates.WhatsAppTemplate", b =>

@@ -69,6 +69,11 @@ public sealed class Campaign
     public DateOnly? RecurrenceStart { get; set; }
     public DateOnly? RecurrenceEnd { get; set; }
 
+    /// <summary>For one occurrence of a recurring campaign: the campaign it was run from.</summary>
+    public int? ParentCampaignId { get; set; }
+    /// <summary>For one occurrence of a recurring campaign: the local date it stands for.</summary>
+    public DateOnly? OccurrenceDate { get; set; }
+
     /// <summary>The furthest wizard step completed (1 basics … 5 review), so the wizard knows where to resume.</summary>
     public int WizardStep { get; set; }
 
@@ -132,6 +137,9 @@ public sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         builder.HasIndex(c => c.Status);
         builder.HasIndex(c => c.CreatedAt);
         builder.HasIndex(c => c.ScheduledAt);
+        builder.HasOne<Campaign>().WithMany().HasForeignKey(c => c.ParentCampaignId).OnDelete(DeleteBehavior.SetNull);
+        // One run per occurrence, even when two instances fire the same schedule.
+        builder.HasIndex(c => new { c.ParentCampaignId, c.OccurrenceDate }).IsUnique().HasFilter("parent_campaign_id IS NOT NULL");
         builder.Ignore(c => c.CanEdit);
         builder.Ignore(c => c.CanDelete);
     }
