@@ -17,7 +17,9 @@ public static class DataSetup
         builder.Services.AddOptions<DatabaseStartupOptions>()
             .BindConfiguration(DatabaseStartupOptions.Section)
             .Configure<IHostEnvironment>((o, env) => o.MigrateOnStartup ??= env.IsDevelopment());
-        builder.Services.AddHostedService<DatabaseStartup>();
+        // First of all hosted services: the Data Protection key ring (stored in the database) and the seeders
+        // must find the schema in place, even on a brand-new database.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseStartup>());
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;

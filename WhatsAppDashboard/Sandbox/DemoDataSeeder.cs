@@ -120,7 +120,7 @@ public sealed class DemoDataSeeder(
             var contact = new Contact
             {
                 Phone = $"+1{areaCodes[i / 100]}55501{i % 100:D2}",
-                Name = $"{firstNames[i % firstNames.Length]} {lastNames[i * 7 % lastNames.Length]}",
+                Name = $"{firstNames[i % firstNames.Length]} {lastNames[i / firstNames.Length % lastNames.Length]}",
                 Attributes = new Dictionary<string, string>
                 {
                     ["city"] = cities[i % cities.Length],
