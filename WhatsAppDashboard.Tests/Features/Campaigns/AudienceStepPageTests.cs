@@ -188,6 +188,11 @@ public sealed class AudienceStepPageTests(AudienceAppFactory app) : IClassFixtur
         var page = await client.GetAsync($"/campaigns/{campaignId}/audience");
         var post = await client.SubmitAsync(audience, submitter: ("Form.Command", "save"));
         var parameters = await client.GetAsync($"/campaigns/{campaignId}/parameters");
+        var parametersPost = await client.PostAsync($"/campaigns/{campaignId}/parameters", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "parameters", ["__RequestVerificationToken"] = await AntiforgeryTokenAsync(client),
+            ["Form.Keys[0]"] = "body.1", ["Form.Source[0]"] = "field:name", ["Form.Command"] = "save",
+        }));
         var upload = await client.PostAsync($"/campaigns/{campaignId}/audience/upload", new MultipartFormDataContent
         {
             { new StringContent(await AntiforgeryTokenAsync(client)), "__RequestVerificationToken" },
@@ -199,10 +204,12 @@ public sealed class AudienceStepPageTests(AudienceAppFactory app) : IClassFixtur
             "“Spring sale” is running: only drafts and scheduled campaigns can be changed. Copy it to make a new draft.");
         post.StatusCode.Should().Be(HttpStatusCode.Conflict);
         parameters.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        parametersPost.StatusCode.Should().Be(HttpStatusCode.Conflict);
         upload.RedirectTarget().Should().Be($"/campaigns/{campaignId}/audience?kind=csv");
         var campaign = await app.FindCampaignAsync(campaignId);
         campaign.WizardStep.Should().Be(1);
         AudienceSettings.Read(campaign).Contacts.Labels.Should().BeEmpty();
+        campaign.ParameterMappingsJson.Should().Be("{}");
         (await app.AudienceRowsAsync(campaignId)).Should().BeEmpty();
         (await client.GetAsync("/campaigns/987654/audience")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }

@@ -127,13 +127,16 @@ public sealed class CsvAudienceTests(AudienceAppFactory app) : IClassFixture<Aud
         var columns = await client.UploadAudienceCsvToColumnsAsync(campaignId, "name,city\nAnn,Leeds\nBob,York\n");
         Selected(columns.Form("audience"), "Form.PhoneColumn").Should().Be("Choose…", "no column is named like a phone column");
 
-        var unchosen = await client.SubmitAsync(columns.Form("audience"), submitter: ("Form.Command", "validate"));
+        var unchosen = await client.SubmitAsync(columns.Form("audience"), new Dictionary<string, string> { ["Form.DefaultCountryCode"] = "4444" },
+            ("Form.Command", "validate"));
 
         unchosen.StatusCode.Should().Be(HttpStatusCode.OK);
         var page = await unchosen.ReadHtmlAsync();
         page.ValidationMessageFor("phone-column").Should().Be("Choose the column that holds the phone numbers.");
+        page.ValidationMessageFor("country-code").Should().Be("Use 1 to 3 digits, such as 44 or +91, or leave it empty.");
 
-        var wrongColumn = await client.SubmitAsync(page.Form("audience"), new Dictionary<string, string> { ["Form.PhoneColumn"] = "name", ["Form.NameColumn"] = "" },
+        var wrongColumn = await client.SubmitAsync(page.Form("audience"),
+            new Dictionary<string, string> { ["Form.PhoneColumn"] = "name", ["Form.NameColumn"] = "", ["Form.DefaultCountryCode"] = "" },
             ("Form.Command", "validate"));
 
         (await wrongColumn.ReadHtmlAsync()).Text("audience-error").Should().StartWith(
@@ -142,7 +145,8 @@ public sealed class CsvAudienceTests(AudienceAppFactory app) : IClassFixture<Aud
         (await app.WithDbAsync(db => db.CampaignAudienceRejects.CountAsync(r => r.CampaignId == campaignId))).Should().Be(0);
         AudienceSettings.Read(await app.FindCampaignAsync(campaignId)).Csv.Should().BeNull();
 
-        var refusedNext = await client.SubmitAsync(page.Form("audience"), new Dictionary<string, string> { ["Form.PhoneColumn"] = "name", ["Form.NameColumn"] = "" },
+        var refusedNext = await client.SubmitAsync(page.Form("audience"),
+            new Dictionary<string, string> { ["Form.PhoneColumn"] = "name", ["Form.NameColumn"] = "", ["Form.DefaultCountryCode"] = "" },
             ("Form.Command", "save"));
         refusedNext.StatusCode.Should().Be(HttpStatusCode.OK, "an empty audience cannot move on");
         (await app.FindCampaignAsync(campaignId)).WizardStep.Should().Be(1);
