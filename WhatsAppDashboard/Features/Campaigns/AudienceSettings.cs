@@ -20,10 +20,15 @@ public sealed record AudienceSettings
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static AudienceSettings Read(Campaign campaign) =>
-        string.IsNullOrWhiteSpace(campaign.AudienceJson) ? new() : JsonSerializer.Deserialize<AudienceSettings>(campaign.AudienceJson, Json) ?? new();
+    public static AudienceSettings Read(Campaign campaign) => Parse(campaign.AudienceJson);
 
-    public void WriteTo(Campaign campaign) => campaign.AudienceJson = JsonSerializer.Serialize(this, Json);
+    /// <summary>Settings from their JSON (as stored in the <c>audience_json</c> column).</summary>
+    public static AudienceSettings Parse(string? json) =>
+        string.IsNullOrWhiteSpace(json) ? new() : JsonSerializer.Deserialize<AudienceSettings>(json, Json) ?? new();
+
+    public void WriteTo(Campaign campaign) => campaign.AudienceJson = ToJson();
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 }
 
 /// <summary>Contacts selected by labels and fields. Opted-out and blocked contacts are always excluded.</summary>
@@ -42,6 +47,8 @@ public sealed record ContactsAudience
 public sealed record CsvAudience
 {
     public string FileName { get; init; } = "";
+    /// <summary>The upload the rows came from, while it is kept (so the columns can be chosen again without a new upload).</summary>
+    public string? UploadId { get; init; }
     public string PhoneColumn { get; init; } = "";
     public string? NameColumn { get; init; }
     /// <summary>Every header of the file, in order: each is a mapping source.</summary>

@@ -1,3 +1,7 @@
+using WhatsAppDashboard.Common.Csv;
+using WhatsAppDashboard.Features.Campaigns.Audiences;
+using WhatsAppDashboard.Features.Campaigns.Wizard;
+
 namespace WhatsAppDashboard.Features.Campaigns;
 
 public static class CampaignsSetup
@@ -5,8 +9,26 @@ public static class CampaignsSetup
     public static WebApplicationBuilder AddCampaigns(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<CampaignDrafts>();
+        builder.AddCampaignAudiences();
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app)
+    {
+        app.MapCsvAudienceEndpoints();
+        return app;
+    }
+
+    /// <summary>Audience resolution, CSV audiences, named audience providers, and the audience and parameters steps.</summary>
+    private static WebApplicationBuilder AddCampaignAudiences(this WebApplicationBuilder builder)
+    {
+        builder.AddCsvFiles();
+        builder.Services.AddScoped<AudienceResolver>();
+        builder.Services.AddScoped<AudienceFieldQueries>();
+        builder.Services.AddScoped<CsvAudienceImport>();
+        builder.Services.AddScoped<AudienceStep>();
+        builder.Services.AddScoped<ParametersStep>();
+        builder.Services.AddAudienceProvider<RecentContactsProvider>(RecentContactsProvider.Key, RecentContactsProvider.DisplayName);
+        return builder;
+    }
 }

@@ -11,9 +11,10 @@ public sealed record HeaderParameter(HeaderKind Kind, string Value, string? File
 /// <summary>A body parameter; <see cref="Name"/> is set for templates with named parameters.</summary>
 public sealed record TextParameter(string Value, string? Name = null);
 
-public enum ButtonParameterKind { QuickReply, Url }
+public enum ButtonParameterKind { QuickReply, Url, CouponCode }
 
-/// <summary>A button parameter: the quick-reply payload, or the dynamic suffix of a URL button.</summary>
+/// <summary>A button parameter: the quick-reply payload, the dynamic suffix of a URL button, or the code of a
+/// copy-code button.</summary>
 public sealed record ButtonParameter(int Index, ButtonParameterKind Kind, string Value);
 
 /// <summary>One template message to one recipient.</summary>

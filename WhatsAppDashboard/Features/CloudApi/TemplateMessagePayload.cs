@@ -78,6 +78,7 @@ public static class TemplateMessagePayload
         var (subType, parameter) = button.Kind switch
         {
             ButtonParameterKind.QuickReply => ("quick_reply", new JsonObject { ["type"] = "payload", ["payload"] = button.Value }),
+            ButtonParameterKind.CouponCode => ("copy_code", new JsonObject { ["type"] = "coupon_code", ["coupon_code"] = button.Value }),
             _ => ("url", new JsonObject { ["type"] = "text", ["text"] = button.Value }),
         };
         return new JsonObject
