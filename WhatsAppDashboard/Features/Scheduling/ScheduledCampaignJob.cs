@@ -10,6 +10,7 @@ namespace WhatsAppDashboard.Features.Scheduling;
 /// <remarks>
 /// One execution per campaign at a time across the cluster. A runner that throws (the database briefly away, say)
 /// is re-fired with back-off: about 10 s, 20 s, 40 s, 80 s, 160 s later; the runner's guarded update makes that safe.
+/// Stored jobs name this type (namespace, class and assembly) in qrtz_job_details: renaming or moving it orphans them.
 /// </remarks>
 [DisallowConcurrentExecution]
 [RetryPolicy(5, "00:00:10", 2, MaxDelay = "00:05:00", Jitter = 0.2)]

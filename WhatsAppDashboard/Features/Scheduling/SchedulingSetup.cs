@@ -8,7 +8,7 @@
 //                                   connection string is read from IConfiguration when the scheduler is built.
 //     store.UseClustering()        every instance on the database is one cluster: row locks in qrtz_locks, a
 //                                   generated instance id per process, check-ins in qrtz_scheduler_state.
-//     store.UseSystemTextJsonSerializer()  for what the store serializes (the core package has no binary one).
+//     store.UseSystemTextJsonSerializer()  the serializer for what the store keeps as blobs (stated, not left to a default).
 //     store.ProvisionSchema()      creates the qrtz_* tables that are missing when the scheduler is first BUILT (not
 //                                   started): it only ever creates, never alters or drops, and is safe when several
 //                                   instances start at once. A brand-new database needs nothing else.
@@ -16,10 +16,13 @@
 //                                   lower-cased by PostgreSQL; a schema-qualified prefix needs the schema to exist).
 // - q.ConfigureScheduler(o => …)    QuartzSchedulerOptions: InstanceName (the cluster's name: the same on every node),
 //                                   IdleWaitTime (how often an idle node looks for triggers other nodes stored).
-// - Clock: without q.UseTimeProvider(…), Quartz uses the TimeProvider registered in the container (AddAppShell's).
+// - Clock: without q.UseTimeProvider(…), Quartz uses the TimeProvider registered in the container (AddAppShell's),
+//   so a test that replaces the app's clock replaces the scheduler's too (a clock that never advances fires nothing).
 // - services.AddQuartzHostedService(o => …) starts the scheduler once the app has started (AwaitApplicationStarted)
 //   and shuts it down with the app (WaitForJobsToComplete). CLI commands never start hosted services, and never
 //   resolve the scheduler, so `migrate` and friends neither touch nor need the qrtz_* tables.
+// - QuartzSchedulerBuilder.Create(q => …).Build() makes a standalone scheduler from the same IQuartzBuilder callback,
+//   without a host: ProvisionSchemaAsync below uses it to create the tables ahead of time without starting anything.
 // - IJob.Execute(IJobExecutionContext, CancellationToken) returns ValueTask; IScheduler's methods take a
 //   CancellationToken and return ValueTask. ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct) replaces a
 //   stored job and trigger in one store transaction; DeleteJob(jobKey, ct) removes a job with its triggers.
@@ -31,6 +34,7 @@
 //   time, not stored). JobBuilder.RequestRecovery(true): a firing cut short by a crash runs again on recovery.
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
+using WhatsAppDashboard.Data;
 
 namespace WhatsAppDashboard.Features.Scheduling;
 
@@ -66,7 +70,7 @@ public static class SchedulingSetup
         if (settings.MisfireThreshold < TimeSpan.FromMilliseconds(1))
             throw new InvalidOperationException($"{SchedulingOptions.Section}:MisfireThreshold must be positive, for example 00:01:00.");
 
-        builder.AddQuartz(q => Configure(q, settings, source => source.ConnectionStringName = Data.DataSetup.ConnectionStringName));
+        builder.AddQuartz(q => Configure(q, settings, source => source.ConnectionStringName = DataSetup.ConnectionStringName));
         if (settings.Enabled)
         {
             builder.Services.AddQuartzHostedService(options =>
