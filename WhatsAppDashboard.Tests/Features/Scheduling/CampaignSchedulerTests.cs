@@ -31,9 +31,9 @@ public sealed class CampaignSchedulerTests(SchedulingAppFactory app) : IClassFix
     {
         var unscheduled = await app.AddScheduledCampaignAsync(NewName());
         var control = await app.AddScheduledCampaignAsync(NewName());
-        await app.Scheduler.ScheduleOnceAsync(unscheduled, SchedulingAppFactory.SecondsAhead(2));
+        await app.Scheduler.ScheduleOnceAsync(unscheduled, SchedulingAppFactory.SecondsAhead(3));
         // Due a second later: once it has run, the unscheduled one would have run too.
-        await app.Scheduler.ScheduleOnceAsync(control, SchedulingAppFactory.SecondsAhead(3));
+        await app.Scheduler.ScheduleOnceAsync(control, SchedulingAppFactory.SecondsAhead(4));
 
         (await app.Scheduler.UnscheduleAsync(unscheduled)).Should().BeTrue();
 
@@ -49,7 +49,7 @@ public sealed class CampaignSchedulerTests(SchedulingAppFactory app) : IClassFix
     {
         var name = NewName();
         var id = await app.AddScheduledCampaignAsync(name);
-        var first = SchedulingAppFactory.SecondsAhead(2);
+        var first = SchedulingAppFactory.SecondsAhead(3);
         var second = first.AddSeconds(2);
         await app.Scheduler.ScheduleOnceAsync(id, first);
 
@@ -82,7 +82,7 @@ public sealed class CampaignSchedulerTests(SchedulingAppFactory app) : IClassFix
     {
         var name = NewName();
         var id = await app.AddScheduledCampaignAsync(name);
-        await app.Scheduler.ScheduleOnceAsync(id, SchedulingAppFactory.SecondsAhead(2));
+        await app.Scheduler.ScheduleOnceAsync(id, SchedulingAppFactory.SecondsAhead(3));
 
         // Cancelled without removing the schedule: the runner's guarded update is what must hold.
         await app.CancelCampaignAsync(id);

@@ -24,7 +24,8 @@ public sealed class SchedulingClusterTests : IAsyncLifetime
         await using (var before = await StartAsync("before"))
         {
             id = await before.AddScheduledCampaignAsync("Survives a restart");
-            fireAt = SchedulingAppFactory.SecondsAhead(3);
+            // Enough ahead for the instance to have stopped before it is due, even on a busy machine.
+            fireAt = SchedulingAppFactory.SecondsAhead(4);
             await before.Scheduler.ScheduleOnceAsync(id, fireAt);
         }
         _fires.For(id).Should().BeEmpty("the first instance stopped before the campaign was due");
@@ -47,7 +48,7 @@ public sealed class SchedulingClusterTests : IAsyncLifetime
         await using (var before = await StartAsync("before", settings))
         {
             id = await before.AddScheduledCampaignAsync("Missed while down");
-            fireAt = SchedulingAppFactory.SecondsAhead(2);
+            fireAt = SchedulingAppFactory.SecondsAhead(3);
             await before.Scheduler.ScheduleOnceAsync(id, fireAt);
         }
         _fires.For(id).Should().BeEmpty("the app stopped before the campaign was due");
