@@ -7,6 +7,7 @@ using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.CloudApi;
 using WhatsAppDashboard.Features.Contacts;
+using WhatsAppDashboard.Features.Scheduling;
 using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.Users;
 using WhatsAppDashboard.Sandbox;
@@ -24,6 +25,7 @@ builder.AddCloudApi();
 builder.AddSandbox();
 builder.AddContacts();
 builder.AddCampaigns();
+builder.AddScheduling();
 builder.AddCommandLine();
 
 var app = builder.Build();

@@ -13,6 +13,10 @@ namespace WhatsAppDashboard.Tests.Cli;
 public sealed class EmptyDatabaseFactory : AppFactory
 {
     protected override Task<string> CreateDatabaseAsync() => TestDatabase.CreateEmptyAsync();
+
+    // A running scheduler creates its own qrtz_* tables at start-up; these tests watch what `migrate` creates.
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings =>
+        new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false" };
 }
 
 public sealed class MigrateCommandTests(EmptyDatabaseFactory app) : IClassFixture<EmptyDatabaseFactory>

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using WhatsAppDashboard.Data;
+using WhatsAppDashboard.Features.Scheduling;
 
 namespace WhatsAppDashboard.Tests.Infrastructure;
 
@@ -100,6 +101,8 @@ public static class TestDatabase
         var options = new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(templateConnection).Options;
         await using (var db = new AppDbContext(options))
             await db.Database.MigrateAsync();
+        // The scheduler's tables too, so an app starting on a copy only checks them instead of creating them.
+        await SchedulingSetup.ProvisionSchemaAsync(templateConnection);
         // Copying needs the template to have no open connections.
         NpgsqlConnection.ClearAllPools();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
