@@ -144,7 +144,7 @@ public sealed class CampaignBasics(AppDbContext db, CampaignDrafts drafts, Audit
         if (mappings.Count == 0)
             return [];
         var keys = VariableKeys(template);
-        var dropped = mappings.Keys.Where(k => !keys.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var dropped = mappings.Keys.Where(k => !keys.Contains(k)).Order(MappingKeyOrder.Instance).ToList();
         if (dropped.Count > 0)
             ParameterMappings.Write(campaign, mappings.Where(m => keys.Contains(m.Key)).ToDictionary());
         return dropped;
@@ -158,4 +158,37 @@ public sealed class CampaignBasics(AppDbContext db, CampaignDrafts drafts, Audit
         if (campaign.TemplateId != templateId) changes.Add("template");
         return changes;
     }
+}
+
+/// <summary>Orders mapping keys part by part, numbers as numbers: <c>body.2</c> before <c>body.10</c>.</summary>
+public sealed class MappingKeyOrder : IComparer<string>
+{
+    public static readonly MappingKeyOrder Instance = new();
+
+    public int Compare(string? x, string? y)
+    {
+        var left = (x ?? "").Split('.');
+        var right = (y ?? "").Split('.');
+        // Header, body, buttons: the order of the message.
+        var byPlace = Place(left[0]).CompareTo(Place(right[0]));
+        if (byPlace != 0)
+            return byPlace;
+        for (var i = 0; i < Math.Min(left.Length, right.Length); i++)
+        {
+            var order = int.TryParse(left[i], out var a) && int.TryParse(right[i], out var b)
+                ? a.CompareTo(b)
+                : string.CompareOrdinal(left[i], right[i]);
+            if (order != 0)
+                return order;
+        }
+        return left.Length.CompareTo(right.Length);
+    }
+
+    private static int Place(string part) => part switch
+    {
+        "header" => 0,
+        "body" => 1,
+        "button" => 2,
+        _ => 3,
+    };
 }
