@@ -183,10 +183,26 @@ public sealed class BasicsStepTests(CampaignsAppFactory app) : IClassFixture<Cam
     }
 
     [Fact]
+    public async Task A_chosen_account_that_was_deactivated_is_pointed_out()
+    {
+        var account = await app.AddAccountAsync("Deactivated line", active: false);
+        var template = await app.AddTemplateAsync(account, "order_update");
+        var id = await app.AddCampaignAsync("Orphaned", account, template);
+        var (client, _) = await app.SignedInClientAsync(Roles.Marketer);
+
+        var page = await client.GetPageAsync($"/campaigns/{id}/basics");
+
+        page.QuerySelector("[data-testid=inactive-account]").Text().Should()
+            .Be("The account chosen before, “Deactivated line”, is inactive: choose another account.");
+        Options(page, "basics-account").Should().NotContain("Deactivated line");
+    }
+
+    [Fact]
     public async Task Unknown_campaigns_are_not_found()
     {
         var (client, _) = await app.SignedInClientAsync(Roles.Marketer);
 
-        (await client.GetAsync("/campaigns/987654/basics")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        foreach (var url in new[] { "/campaigns/987654", "/campaigns/987654/basics", "/campaigns/987654/schedule", "/campaigns/987654/review" })
+            (await client.GetAsync(url)).StatusCode.Should().Be(HttpStatusCode.NotFound, url);
     }
 }

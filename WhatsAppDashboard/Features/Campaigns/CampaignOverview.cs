@@ -55,7 +55,7 @@ public sealed class CampaignOverviews(
     IServiceProvider services,
     TimeProvider clock)
 {
-    /// <param name="campaign">With its account (and the account's portfolio) and template loaded.</param>
+    /// <param name="campaign">With its account and template loaded.</param>
     public async Task<CampaignOverview> BuildAsync(Campaign campaign, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();

@@ -81,10 +81,10 @@ public sealed class CampaignQueries(AppDbContext db)
             .Select(a => new AccountOption(a.Id, a.Name, a.IsActive))
             .ToListAsync(ct);
 
-    /// <summary>The campaign with its account (and portfolio) and template, read-only; null if it does not exist.</summary>
+    /// <summary>The campaign with its account and template, read-only; null if it does not exist.</summary>
     public Task<Campaign?> FindAsync(int id, CancellationToken ct = default) =>
         db.Campaigns.AsNoTracking()
-            .Include(c => c.Account).ThenInclude(a => a!.BusinessPortfolio)
+            .Include(c => c.Account)
             .Include(c => c.Template)
             .FirstOrDefaultAsync(c => c.Id == id, ct);
 
