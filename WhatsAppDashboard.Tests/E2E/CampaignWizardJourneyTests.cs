@@ -54,14 +54,15 @@ public sealed class CampaignWizardJourneyTests(BrowserAppFactory app) : IClassFi
             await page.GetByLabel("Campaign name").FillAsync("Autumn offer");
             // The script re-renders the form for the chosen account: its approved templates only.
             await page.GetByLabel("Send from").SelectOptionAsync(shopAccount);
-            await page.Locator("#basics-template option", new() { HasText = "autumn_offer" }).WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            // A cold app under a busy test run can take a while for its first posts.
+            await page.Locator("#basics-template option", new() { HasText = "autumn_offer" }).WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
             (await page.Locator("#basics-template option").AllTextContentsAsync()).Should().Equal("Choose a template…", "autumn_offer (en_GB) · marketing");
             (await page.GetByLabel("Campaign name").InputValueAsync()).Should().Be("Autumn offer", "what was typed survives the refresh");
             await page.GetByLabel("Template").SelectOptionAsync(new SelectOptionValue { Label = "autumn_offer (en_GB) · marketing" });
-            await page.GetByTestId("preview-body").Filter(new() { HasText = "Hi Maria" }).WaitForAsync();
+            await page.GetByTestId("preview-body").Filter(new() { HasText = "Hi Maria" }).WaitForAsync(new() { Timeout = 30_000 });
 
             await page.GetByTestId("save").ClickAsync();
-            await page.WaitForURLAsync("**/audience");
+            await page.WaitForURLAsync("**/audience", new() { Timeout = 30_000 });
             var id = int.Parse(page.Url.Split('/')[^2], CultureInfo.InvariantCulture);
 
             // The audience and parameters steps are built elsewhere: mark them done as they would.
@@ -77,12 +78,12 @@ public sealed class CampaignWizardJourneyTests(BrowserAppFactory app) : IClassFi
             await page.GetByLabel("Time", new() { Exact = true }).FillAsync("09:30");
             await page.GetByTestId("save").ClickAsync();
 
-            await page.GetByTestId("review-actions").WaitForAsync();
+            await page.GetByTestId("review-actions").WaitForAsync(new() { Timeout = 30_000 });
             page.Url.Should().EndWith($"/campaigns/{id}/review");
             (await page.GetByTestId("schedule-description").TextContentAsync()).Should().Contain("at 09:30 (UTC)");
             await page.GetByTestId("schedule").ClickAsync();
 
-            await page.GetByTestId("campaign-actions").WaitForAsync();
+            await page.GetByTestId("campaign-actions").WaitForAsync(new() { Timeout = 30_000 });
             page.Url.Should().EndWith($"/campaigns/{id}");
             (await page.Locator(".page-header [data-testid=campaign-status]").TextContentAsync()).Should().Be("Scheduled");
             (await page.GetByTestId("scheduled-at").TextContentAsync()).Should().Be(sendDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + " 09:30");
