@@ -9,6 +9,12 @@ public static class CampaignsSetup
     public static WebApplicationBuilder AddCampaigns(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<CampaignDrafts>();
+        builder.Services.AddScoped<CampaignLifecycle>();
+        builder.Services.AddScoped<CampaignQueries>();
+        builder.Services.AddScoped<CampaignBasics>();
+        builder.Services.AddScoped<CampaignScheduling>();
+        builder.Services.AddScoped<CampaignOverviews>();
+        builder.Services.AddScoped<MessagingLimitBudget>();
         builder.AddCampaignAudiences();
         return builder;
     }
@@ -24,6 +30,7 @@ public static class CampaignsSetup
     {
         builder.AddCsvFiles();
         builder.Services.AddScoped<AudienceResolver>();
+        builder.Services.AddScoped<IAudienceSizeEstimator>(services => services.GetRequiredService<AudienceResolver>());
         builder.Services.AddScoped<AudienceFieldQueries>();
         builder.Services.AddScoped<CsvAudienceImport>();
         builder.Services.AddScoped<AudienceStep>();

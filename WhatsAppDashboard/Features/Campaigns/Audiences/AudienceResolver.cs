@@ -33,7 +33,7 @@ public sealed class AudienceUnavailableException(string message) : Exception(mes
 /// are always left out, whatever the kind. Queries run on connections of their own, so a caller may write (for
 /// example recipients, in bulk) through its <see cref="AppDbContext"/> while it reads the stream.
 /// </summary>
-public sealed class AudienceResolver(AppDbContext db, IServiceProvider services)
+public sealed class AudienceResolver(AppDbContext db, IServiceProvider services) : IAudienceSizeEstimator
 {
     /// <summary>A named audience is counted by streaming it, so its count stops here.</summary>
     public const int ProviderCountLimit = 100_000;
@@ -59,6 +59,14 @@ public sealed class AudienceResolver(AppDbContext db, IServiceProvider services)
     };
 
     public Task<AudienceCount> CountAsync(Campaign campaign, CancellationToken ct = default) => CountAsync(AudienceSpec.Of(campaign), ct);
+
+    /// <summary>The review step's audience size: null until the audience step is done, or when it cannot be resolved.</summary>
+    public async Task<int?> EstimateAsync(Campaign campaign, CancellationToken ct)
+    {
+        if (campaign.WizardStep < (int)WizardStep.Audience || ProblemOf(AudienceSpec.Of(campaign)) is not null)
+            return null;
+        return (await CountAsync(campaign, ct)).Total;
+    }
 
     /// <summary>The audience's size: SQL counts for contacts and rows; a named audience is streamed (up to a limit).</summary>
     public Task<AudienceCount> CountAsync(AudienceSpec spec, CancellationToken ct = default) => spec.Kind switch
