@@ -7,6 +7,7 @@ using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.CloudApi;
 using WhatsAppDashboard.Features.Contacts;
+using WhatsAppDashboard.Features.Dispatch;
 using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.Users;
 using WhatsAppDashboard.Sandbox;
@@ -24,6 +25,7 @@ builder.AddCloudApi();
 builder.AddSandbox();
 builder.AddContacts();
 builder.AddCampaigns();
+builder.AddDispatch();
 builder.AddCommandLine();
 
 var app = builder.Build();
@@ -38,6 +40,7 @@ app.MapAccounts();
 app.MapTemplates();
 app.MapContacts();
 app.MapCampaigns();
+app.MapDispatch();
 app.MapAppShell();
 app.MapSandbox();
 
