@@ -41,7 +41,14 @@ public sealed class SendRateLimiter
     /// <summary>Sends per second allowed now (below <see cref="Throughput"/> while slowed down).</summary>
     public double CurrentRate
     {
-        get { lock (_lock) return Rate; }
+        get
+        {
+            lock (_lock)
+            {
+                Refill();
+                return Rate;
+            }
+        }
     }
 
     public long SlowDowns { get; private set; }
@@ -68,19 +75,28 @@ public sealed class SendRateLimiter
     {
         while (true)
         {
-            TimeSpan wait;
-            lock (_lock)
-            {
-                Refill();
-                if (_tokens >= 1)
-                {
-                    var granted = (int)Math.Min(Math.Max(1, max), Math.Floor(_tokens));
-                    _tokens -= granted;
-                    return granted;
-                }
-                wait = TimeSpan.FromSeconds((1 - _tokens) / (Rate * Headroom));
-            }
+            var granted = TryTake(max, out var wait);
+            if (granted > 0)
+                return granted;
             await Task.Delay(wait, _clock, ct);
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> sends allowed now; 0 with the time until the next one otherwise.</summary>
+    public int TryTake(int max, out TimeSpan wait)
+    {
+        lock (_lock)
+        {
+            Refill();
+            if (_tokens >= 1)
+            {
+                var granted = (int)Math.Min(Math.Max(1, max), Math.Floor(_tokens));
+                _tokens -= granted;
+                wait = TimeSpan.Zero;
+                return granted;
+            }
+            wait = TimeSpan.FromSeconds((1 - _tokens) / (Rate * Headroom));
+            return 0;
         }
     }
 
@@ -108,11 +124,13 @@ public sealed class SendRateLimiter
         var now = _clock.GetTimestamp();
         var elapsed = _clock.GetElapsedTime(_lastRefill, now).TotalSeconds;
         _lastRefill = now;
-        if (_factor < 1 && _clock.GetUtcNow() >= _recoverAt)
+        _tokens = Math.Min(Capacity, _tokens + elapsed * Rate * Headroom);
+        // Recover step by step: double every slow-down period without a new 130429.
+        var utcNow = _clock.GetUtcNow();
+        if (_factor < 1 && utcNow >= _recoverAt)
         {
             _factor = Math.Min(1, _factor * 2);
-            _recoverAt = _clock.GetUtcNow() + _slowDownFor;
+            _recoverAt = utcNow + _slowDownFor;
         }
-        _tokens = Math.Min(Capacity, _tokens + elapsed * Rate * Headroom);
     }
 }
