@@ -1,15 +1,17 @@
 namespace WhatsAppDashboard.Features.Dispatch;
 
 /// <summary>
-/// The token bucket that paces one account's sends at its throughput (messages per second). Meta counts sends
-/// in any one second, so the bucket holds at most 2 % of a second's worth and refills at 98 % of the rate: even
-/// after a pause, no one-second window ever carries more than the throughput. When Meta answers 130429
-/// (throughput reached) the rate is halved (at most once a second, since answers to sends already in flight
-/// arrive together) and, after <c>Dispatch:SlowDownSeconds</c> without another one, doubles back step by step.
+/// The token bucket that paces one account's sends at its throughput (messages per second). Meta counts sends in
+/// any one second, and our requests reach it with some jitter, so the bucket refills at 93 % of the rate and holds at
+/// most 3 % of a second's worth: even with about 40 ms of jitter and right after a pause, no one-second window at
+/// Meta carries more than the throughput. When Meta answers 130429 (throughput reached) the rate is halved (at most
+/// once a second, since the answers to sends already in flight arrive together) and, after
+/// <c>Dispatch:SlowDownSeconds</c> without another one, doubles back step by step.
 /// </summary>
 public sealed class SendRateLimiter
 {
-    private const double Headroom = 0.98;
+    private const double Headroom = 0.93;
+    private const double BurstSeconds = 0.03;
     private const double MinimumRate = 1;
     private static readonly TimeSpan SlowDownDebounce = TimeSpan.FromSeconds(1);
 
@@ -58,7 +60,7 @@ public sealed class SendRateLimiter
 
     private double Rate => Math.Max(MinimumRate, _throughput * _factor);
 
-    private double Capacity => Math.Max(1, Rate * (1 - Headroom));
+    private double Capacity => Math.Max(1, Rate * BurstSeconds);
 
     public void SetThroughput(double throughputPerSecond)
     {
