@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using WhatsAppDashboard.Features.CloudApi;
 
 namespace WhatsAppDashboard.Features.Dispatch;
@@ -89,8 +88,18 @@ public sealed class CampaignDispatcher(
     private async Task<List<int>> AccountsWithRunningCampaignsAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        // Accounts another session is already dispatching are left out: a cheap look at pg_locks spares opening a
+        // dedicated connection every poll just to be refused the lock (the lock itself still decides).
         await using var command = connection.Command(
-            "SELECT DISTINCT account_id FROM campaigns WHERE status = 'Running' AND account_id IS NOT NULL");
+            """
+            SELECT DISTINCT c.account_id FROM campaigns c
+            WHERE c.status = 'Running' AND c.account_id IS NOT NULL
+              AND NOT EXISTS (
+                SELECT 1 FROM pg_locks l
+                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND l.classid = @space::oid AND l.objid = c.account_id::oid)
+            """).With("space", AccountDispatcher.AccountLockSpace);
         var accounts = new List<int>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
