@@ -149,7 +149,7 @@ public static class DispatchTestData
     /// broken run from hanging the suite; nothing is asserted about how long it took.</summary>
     public static async Task<Campaign> WaitForStatusAsync(this AppFactory app, int campaignId, params CampaignStatus[] statuses)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             var campaign = await app.CampaignAsync(campaignId);
@@ -164,7 +164,7 @@ public static class DispatchTestData
     /// <summary>Polls until <paramref name="condition"/> holds for the campaign's recipients (same time guard as above).</summary>
     public static async Task<List<CampaignRecipient>> WaitForRecipientsAsync(this AppFactory app, int campaignId, Func<List<CampaignRecipient>, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             var recipients = await app.RecipientsAsync(campaignId);

@@ -47,6 +47,7 @@ public sealed class AccountDispatcher
     private readonly ConcurrentDictionary<long, int> _claimed = new();
     /// <summary>Campaigns whose sends the Cloud API refused at account level: not claimed until they are paused.</summary>
     private readonly ConcurrentDictionary<int, CloudApiError> _blocked = new();
+    private readonly PortfolioBudget _budget = new();
     private SendRateLimiter? _rate;
     private long _sends;
 
@@ -216,7 +217,7 @@ public sealed class AccountDispatcher
                         "Sending paused: the campaign's template no longer exists. Copy the campaign and choose a template.", now);
                     continue;
                 }
-                var result = await RecipientClaims.ClaimAsync(session, campaign.Id, size, account.Portfolio, now, stopping);
+                var result = await RecipientClaims.ClaimAsync(session, campaign.Id, size, account.Portfolio, _budget, now, stopping);
                 if (result.Recipients.Count > 0)
                 {
                     foreach (var recipient in result.Recipients)
@@ -392,7 +393,12 @@ public sealed class AccountDispatcher
             var target = scope.ServiceProvider.GetRequiredService<CloudApiTargets>().For(account);
             if (!target.Succeeded)
                 return new AccountContext(account.Name, account.ThroughputPerSecond, null, null, target.Error);
-            var portfolio = account.BusinessPortfolio is { } p ? new PortfolioLimit(p.Id, p.MessagingLimitTier.UniqueRecipientsPer24Hours()) : null;
+            PortfolioLimit? portfolio = null;
+            if (account.BusinessPortfolio is { } p)
+            {
+                var together = await db.WhatsAppAccounts.Where(a => a.BusinessPortfolioId == p.Id).SumAsync(a => a.ThroughputPerSecond, ct);
+                portfolio = new PortfolioLimit(p.Id, p.MessagingLimitTier.UniqueRecipientsPer24Hours(), together);
+            }
             return new AccountContext(account.Name, account.ThroughputPerSecond, target.Target, portfolio, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -5,8 +5,32 @@ namespace WhatsAppDashboard.Features.Dispatch;
 /// <summary>A running campaign of the account being dispatched, with what every send of it needs.</summary>
 public sealed record RunningCampaign(int Id, string Name, string? TemplateName, string? TemplateLanguage);
 
-/// <summary>The portfolio an account sends for, and its limit (null: unlimited).</summary>
-public sealed record PortfolioLimit(int PortfolioId, int? UniqueRecipientsPer24Hours);
+/// <summary>The portfolio an account sends for, its limit (null: unlimited), and the throughput of all its numbers
+/// together (the fastest its places can be spent).</summary>
+public sealed record PortfolioLimit(int PortfolioId, int? UniqueRecipientsPer24Hours, int PortfolioThroughput);
+
+/// <summary>
+/// The last exact count of a portfolio's 24-hour window, kept by one dispatcher. Counting takes a while on a large
+/// window, so it is skipped while the limit is provably far: since the count, the portfolio's numbers together
+/// cannot have reached more new people than their combined throughput allows (phones leaving the window only add
+/// places). Near the limit, every claim counts exactly, under the portfolio's lock.
+/// </summary>
+public sealed class PortfolioBudget
+{
+    private int? _used;
+    private DateTimeOffset _countedAt;
+
+    public bool IsFarFromLimit(PortfolioLimit portfolio, int claimSize, DateTimeOffset now)
+    {
+        if (_used is not { } used || portfolio.UniqueRecipientsPer24Hours is not { } limit)
+            return false;
+        // One second more than elapsed: claims made just before the count were already counted as 'sending'.
+        var mostSpentSince = portfolio.PortfolioThroughput * ((now - _countedAt).TotalSeconds + 1);
+        return limit - used - mostSpentSince >= claimSize;
+    }
+
+    public void Counted(int used, DateTimeOffset at) => (_used, _countedAt) = (used, at);
+}
 
 /// <summary>What a claim took; <see cref="LimitReason"/> is set when the messaging limit paused the campaign instead.</summary>
 public sealed record ClaimResult(IReadOnlyList<ClaimedRecipient> Recipients, string? LimitReason = null)
@@ -40,9 +64,9 @@ public static class RecipientClaims
     /// as many new phones are claimed as the limit has left; when none is left, the campaign is paused with the reason.
     /// </summary>
     public static async Task<ClaimResult> ClaimAsync(
-        NpgsqlConnection connection, int campaignId, int max, PortfolioLimit? portfolio, DateTimeOffset now, CancellationToken ct)
+        NpgsqlConnection connection, int campaignId, int max, PortfolioLimit? portfolio, PortfolioBudget budget, DateTimeOffset now, CancellationToken ct)
     {
-        if (portfolio?.UniqueRecipientsPer24Hours is not { } limit)
+        if (portfolio?.UniqueRecipientsPer24Hours is not { } limit || budget.IsFarFromLimit(portfolio, max, now))
         {
             await using var claim = connection.Command(ClaimSql).With("campaign", campaignId).With("max", max).With("now", now);
             return new ClaimResult(await ReadClaimedAsync(claim, campaignId, ct));
@@ -54,6 +78,7 @@ public static class RecipientClaims
             await portfolioLock.ExecuteNonQueryAsync(ct);
 
         var used = await PortfolioMessagingLimit.UsedAsync(connection, transaction, portfolio.PortfolioId, now, ct);
+        budget.Counted(used, now);
         var remaining = limit - used;
         if (remaining >= max)
         {
