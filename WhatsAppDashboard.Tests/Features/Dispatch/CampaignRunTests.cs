@@ -12,19 +12,19 @@ namespace WhatsAppDashboard.Tests.Features.Dispatch;
 public sealed class CampaignRunTests(DispatchAppFactory app) : IClassFixture<DispatchAppFactory>
 {
     [Fact]
-    public async Task A_run_of_a_few_hundred_recipients_completes_with_every_recipient_sent_exactly_once()
+    public async Task A_run_of_two_thousand_recipients_completes_with_every_recipient_sent_exactly_once()
     {
-        var account = await app.CreateSandboxAccountAsync(throughput: 500);
-        var phones = DispatchTestData.NewPhones(300);
+        var account = await app.CreateSandboxAccountAsync(throughput: 1000);
+        var phones = DispatchTestData.NewPhones(2000);
 
         var campaignId = await app.StartCampaignAsync(account, phones);
         var campaign = await app.WaitForStatusAsync(campaignId, CampaignStatus.Completed);
 
         var recipients = await app.RecipientsAsync(campaignId);
-        recipients.Should().HaveCount(300).And.OnlyContain(r => r.Status == RecipientStatus.Sent && r.MessageId!.StartsWith("wamid.") && r.Attempts == 1);
+        recipients.Should().HaveCount(2000).And.OnlyContain(r => r.Status == RecipientStatus.Sent && r.MessageId!.StartsWith("wamid.") && r.Attempts == 1);
         recipients.Select(r => r.Phone).Should().BeEquivalentTo(phones);
         recipients.Should().OnlyContain(r => r.SentAt != null && r.SendingAt != null && r.SentAt >= r.SendingAt);
-        (campaign.TotalCount, campaign.SentCount, campaign.FailedCount, campaign.SkippedCount).Should().Be((300, 300, 0, 0));
+        (campaign.TotalCount, campaign.SentCount, campaign.FailedCount, campaign.SkippedCount).Should().Be((2000, 2000, 0, 0));
         campaign.StartedAt.Should().NotBeNull();
         campaign.CompletedAt.Should().NotBeNull().And.BeOnOrAfter(campaign.StartedAt!.Value);
         await app.CountersShouldMatchRowsAsync(campaignId);
