@@ -74,35 +74,50 @@ public sealed class AccountDispatcher
     /// database connection fails, or <paramref name="stopping"/> fires (after in-flight sends are recorded).</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        NpgsqlConnection? session = null;
+        NpgsqlConnection session;
         try
         {
             session = await _services.Database.OpenDedicatedAsync(stopping);
-            if (!await TryLockAsync(session, stopping))
-                return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
-            _logger.LogWarning(ex, "The dispatcher of account {AccountId} could not start.", _accountId);
-            if (session is not null)
-                await session.DisposeAsync();
+            _logger.LogWarning(ex, "The dispatcher of account {AccountId} could not connect to the database.", _accountId);
             return;
         }
         catch (OperationCanceledException)
         {
-            if (session is not null)
-                await session.DisposeAsync();
             return;
         }
 
-        var account = await TryLoadAccountAsync(stopping);
-        _rate = new SendRateLimiter(account?.Throughput ?? WhatsAppAccount.DefaultThroughput, TimeSpan.FromSeconds(_options.SlowDownSeconds), _clock);
-        var writer = new OutcomeWriter(_services.Database, _options, _clock, _logger, account?.Name ?? $"account {_accountId}", Written);
+        // Closing the session releases the lock, whatever happens below.
+        await using (session)
+        {
+            try
+            {
+                if (!await TryLockAsync(session, stopping))
+                    return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                _logger.LogWarning(ex, "The dispatcher of account {AccountId} could not take the account's lock.", _accountId);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            await DispatchWhileLockedAsync(session, stopping);
+        }
+    }
+
+    private async Task DispatchWhileLockedAsync(NpgsqlConnection session, CancellationToken stopping)
+    {
+        var writer = new OutcomeWriter(_services.Database, _options, _clock, _logger, $"account {_accountId}", Written);
         var writing = writer.RunAsync();
         _logger.LogInformation("Dispatching the running campaigns of account {AccountId}.", _accountId);
         try
         {
-            await DispatchAsync(session, account, writer, stopping);
+            await DispatchAsync(session, writer, stopping);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -122,7 +137,6 @@ public sealed class AccountDispatcher
             await writing;
             Publish(isDispatching: false);
             await UnlockAsync(session);
-            await session.DisposeAsync();
             _logger.LogInformation("Stopped dispatching account {AccountId}.", _accountId);
         }
     }
@@ -148,9 +162,10 @@ public sealed class AccountDispatcher
         }
     }
 
-    private async Task DispatchAsync(NpgsqlConnection session, AccountContext? account, OutcomeWriter writer, CancellationToken stopping)
+    private async Task DispatchAsync(NpgsqlConnection session, OutcomeWriter writer, CancellationToken stopping)
     {
-        // Read again on the first turn: the account may have changed while the lock was being taken.
+        // The account is read on the first turn, and again every few seconds (throughput, token, active).
+        AccountContext? account = null;
         var nextAccountLoad = DateTimeOffset.MinValue;
         var nextReconcile = DateTimeOffset.MinValue;
         var roundRobin = 0;
@@ -195,7 +210,11 @@ public sealed class AccountDispatcher
                     await _wake.WaitAsync(_options.PollInterval, _clock, stopping);
                     continue;
                 }
-                _rate!.SetThroughput(account.Throughput);
+                if (_rate is null)
+                    _rate = new SendRateLimiter(account.Throughput, TimeSpan.FromSeconds(_options.SlowDownSeconds), _clock);
+                else
+                    _rate.SetThroughput(account.Throughput);
+                writer.AccountName = account.Name;
             }
 
             var rate = _rate!.CurrentRate;

@@ -34,6 +34,9 @@ public sealed class OutcomeWriter(
     public const string SystemActor = "system";
     public const string CancelledReason = "cancelled";
 
+    /// <summary>How the account is named in pause reasons and logs (set once the dispatcher has read it).</summary>
+    public string AccountName { get; set; } = accountName;
+
     private readonly Channel<SendOutcome> _channel = Channel.CreateUnbounded<SendOutcome>(new UnboundedChannelOptions { SingleReader = true });
 
     public void Add(SendOutcome outcome)
@@ -94,13 +97,13 @@ public sealed class OutcomeWriter(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException && attempt < WriteAttempts)
             {
-                logger.LogWarning(ex, "Writing {Count} send results of {Account} failed (attempt {Attempt}); trying again.", batch.Count, accountName, attempt);
+                logger.LogWarning(ex, "Writing {Count} send results of {Account} failed (attempt {Attempt}); trying again.", batch.Count, AccountName, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(250 * Math.Pow(2, attempt)), clock);
             }
             catch (Exception ex)
             {
                 // The rows stay 'sending' and become 'unknown' later: never sent again without an explicit retry.
-                logger.LogError(ex, "{Count} send results of {Account} could not be written; those recipients will show as unknown.", batch.Count, accountName);
+                logger.LogError(ex, "{Count} send results of {Account} could not be written; those recipients will show as unknown.", batch.Count, AccountName);
                 return;
             }
         }
@@ -160,7 +163,7 @@ public sealed class OutcomeWriter(
             await OptOutAsync(connection, transaction, optOuts, now);
         foreach (var (campaignId, error) in pauses)
         {
-            var reason = $"Sending paused: the Cloud API refused {accountName}: {error}. Fix the account (for example its access token), then resume.";
+            var reason = $"Sending paused: the Cloud API refused {AccountName}: {error}. Fix the account (for example its access token), then resume.";
             await PauseAsync(connection, transaction, campaignId, reason, now);
         }
         await transaction.CommitAsync();
