@@ -7,6 +7,7 @@ using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.CloudApi;
 using WhatsAppDashboard.Features.Contacts;
+using WhatsAppDashboard.Features.Dispatch;
 using WhatsAppDashboard.Features.Scheduling;
 using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.Users;
@@ -25,6 +26,7 @@ builder.AddCloudApi();
 builder.AddSandbox();
 builder.AddContacts();
 builder.AddCampaigns();
+builder.AddDispatch();
 builder.AddScheduling();
 builder.AddCommandLine();
 
@@ -40,6 +42,7 @@ app.MapAccounts();
 app.MapTemplates();
 app.MapContacts();
 app.MapCampaigns();
+app.MapDispatch();
 app.MapAppShell();
 app.MapSandbox();
 

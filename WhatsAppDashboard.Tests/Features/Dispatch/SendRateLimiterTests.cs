@@ -1,0 +1,97 @@
+using WhatsAppDashboard.Features.Dispatch;
+
+namespace WhatsAppDashboard.Tests.Features.Dispatch;
+
+/// <summary>The token bucket on a clock the test moves by hand.</summary>
+public sealed class SendRateLimiterTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => _now.UtcTicks;
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
+    [Theory]
+    [InlineData(20)]
+    [InlineData(80)]
+    [InlineData(1000)]
+    public void No_one_second_window_carries_more_than_the_throughput_even_with_40_ms_of_jitter(int throughput)
+    {
+        var clock = new ManualClock();
+        var bucket = new SendRateLimiter(throughput, TimeSpan.FromSeconds(30), clock);
+        var sends = new List<TimeSpan>();
+        // Idle first: a full bucket must not become a burst.
+        clock.Advance(TimeSpan.FromSeconds(5));
+        for (var ms = 0; ms < 5000; ms++)
+        {
+            var granted = bucket.TryTake(int.MaxValue, out _);
+            sends.AddRange(Enumerable.Repeat(TimeSpan.FromMilliseconds(ms), granted));
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var window = TimeSpan.FromSeconds(1.04);
+        var busiest = sends.Select((start, i) => sends.Skip(i).TakeWhile(t => t - start < window).Count()).Max();
+        busiest.Should().BeLessThanOrEqualTo(throughput);
+        sends.Count.Should().BeGreaterThan((int)(throughput * 5 * 0.9), "it still sends at about the throughput");
+    }
+
+    [Fact]
+    public void Throughput_answers_halve_the_rate_once_a_second_and_it_recovers_step_by_step()
+    {
+        var clock = new ManualClock();
+        var bucket = new SendRateLimiter(100, TimeSpan.FromSeconds(30), clock);
+
+        bucket.SlowDown().Should().BeTrue();
+        bucket.CurrentRate.Should().Be(50);
+        bucket.SlowDown().Should().BeFalse("answers to sends already in flight arrive together and count once");
+        bucket.CurrentRate.Should().Be(50);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        bucket.SlowDown().Should().BeTrue();
+        bucket.CurrentRate.Should().Be(25);
+        bucket.LowestRate.Should().Be(25);
+        bucket.SlowDowns.Should().Be(2);
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        bucket.CurrentRate.Should().Be(25, "the slow-down lasts Dispatch:SlowDownSeconds after the last 130429");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        bucket.CurrentRate.Should().Be(50);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        bucket.CurrentRate.Should().Be(100);
+        clock.Advance(TimeSpan.FromSeconds(60));
+        bucket.CurrentRate.Should().Be(100, "never above the account's throughput");
+    }
+
+    [Fact]
+    public void The_rate_never_drops_below_one_a_second()
+    {
+        var clock = new ManualClock();
+        var bucket = new SendRateLimiter(4, TimeSpan.FromSeconds(30), clock);
+        for (var i = 0; i < 10; i++)
+        {
+            bucket.SlowDown();
+            clock.Advance(TimeSpan.FromSeconds(1.5));
+        }
+        bucket.CurrentRate.Should().Be(1);
+    }
+
+    [Fact]
+    public void Concurrency_follows_throughput_times_p90_latency_within_its_bounds()
+    {
+        var limit = new InFlightLimit(4, 256);
+        limit.LimitFor(80).Should().Be(31, "80/s × the assumed 0.25 s × 1.5, plus one, before anything is measured");
+        for (var i = 0; i < 100; i++)
+            limit.RecordLatency(TimeSpan.FromMilliseconds(i < 90 ? 100 : 2000));
+        limit.P90LatencySeconds.Should().Be(0.1);
+        limit.LimitFor(80).Should().Be(13);
+        limit.LimitFor(1000).Should().Be(151);
+        limit.LimitFor(10).Should().Be(4, "at least Dispatch:MinConcurrency");
+        for (var i = 0; i < 256; i++)
+            limit.RecordLatency(TimeSpan.FromSeconds(3));
+        limit.LimitFor(1000).Should().Be(256, "at most Dispatch:MaxConcurrency");
+    }
+}

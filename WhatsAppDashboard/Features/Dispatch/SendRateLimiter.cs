@@ -1,0 +1,138 @@
+namespace WhatsAppDashboard.Features.Dispatch;
+
+/// <summary>
+/// The token bucket that paces one account's sends at its throughput (messages per second). Meta counts sends in
+/// any one second, and our requests reach it with some jitter, so the bucket refills at 93 % of the rate and holds at
+/// most 3 % of a second's worth: even with about 40 ms of jitter and right after a pause, no one-second window at
+/// Meta carries more than the throughput. When Meta answers 130429 (throughput reached) the rate is halved (at most
+/// once a second, since the answers to sends already in flight arrive together) and, after
+/// <c>Dispatch:SlowDownSeconds</c> without another one, doubles back step by step.
+/// </summary>
+public sealed class SendRateLimiter
+{
+    private const double Headroom = 0.93;
+    private const double BurstSeconds = 0.03;
+    private const double MinimumRate = 1;
+    private static readonly TimeSpan SlowDownDebounce = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _slowDownFor;
+    private readonly Lock _lock = new();
+    private double _throughput;
+    private double _factor = 1;
+    private double _tokens;
+    private long _lastRefill;
+    private DateTimeOffset _recoverAt;
+    private DateTimeOffset _lastSlowDown = DateTimeOffset.MinValue;
+
+    public SendRateLimiter(double throughputPerSecond, TimeSpan slowDownFor, TimeProvider clock)
+    {
+        _clock = clock;
+        _slowDownFor = slowDownFor;
+        _throughput = Math.Max(MinimumRate, throughputPerSecond);
+        _lastRefill = clock.GetTimestamp();
+        LowestRate = CurrentRate;
+    }
+
+    /// <summary>The account's configured throughput.</summary>
+    public double Throughput
+    {
+        get { lock (_lock) return _throughput; }
+    }
+
+    /// <summary>Sends per second allowed now (below <see cref="Throughput"/> while slowed down).</summary>
+    public double CurrentRate
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill();
+                return Rate;
+            }
+        }
+    }
+
+    public long SlowDowns { get; private set; }
+
+    /// <summary>The slowest this bucket has gone.</summary>
+    public double LowestRate { get; private set; }
+
+    private double Rate => Math.Max(MinimumRate, _throughput * _factor);
+
+    private double Capacity => Math.Max(1, Rate * BurstSeconds);
+
+    public void SetThroughput(double throughputPerSecond)
+    {
+        lock (_lock)
+        {
+            Refill();
+            _throughput = Math.Max(MinimumRate, throughputPerSecond);
+            _tokens = Math.Min(_tokens, Capacity);
+        }
+    }
+
+    /// <summary>Waits until at least one send is allowed, and takes up to <paramref name="max"/> of them.</summary>
+    public async ValueTask<int> AcquireAsync(int max, CancellationToken ct)
+    {
+        while (true)
+        {
+            var granted = TryTake(max, out var wait);
+            if (granted > 0)
+                return granted;
+            await Task.Delay(wait, _clock, ct);
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> sends allowed now; 0 with the time until the next one otherwise.</summary>
+    public int TryTake(int max, out TimeSpan wait)
+    {
+        lock (_lock)
+        {
+            Refill();
+            if (_tokens >= 1)
+            {
+                var granted = (int)Math.Min(Math.Max(1, max), Math.Floor(_tokens));
+                _tokens -= granted;
+                wait = TimeSpan.Zero;
+                return granted;
+            }
+            wait = TimeSpan.FromSeconds((1 - _tokens) / (Rate * Headroom));
+            return 0;
+        }
+    }
+
+    /// <summary>Meta said the throughput was reached: halve the rate for a while. True when it did.</summary>
+    public bool SlowDown()
+    {
+        lock (_lock)
+        {
+            var now = _clock.GetUtcNow();
+            if (now - _lastSlowDown < SlowDownDebounce)
+                return false;
+            Refill();
+            _factor = Math.Max(_factor / 2, MinimumRate / _throughput);
+            _tokens = 0;
+            _lastSlowDown = now;
+            _recoverAt = now + _slowDownFor;
+            SlowDowns++;
+            LowestRate = Math.Min(LowestRate, Rate);
+            return true;
+        }
+    }
+
+    private void Refill()
+    {
+        var now = _clock.GetTimestamp();
+        var elapsed = _clock.GetElapsedTime(_lastRefill, now).TotalSeconds;
+        _lastRefill = now;
+        _tokens = Math.Min(Capacity, _tokens + elapsed * Rate * Headroom);
+        // Recover step by step: double every slow-down period without a new 130429.
+        var utcNow = _clock.GetUtcNow();
+        if (_factor < 1 && utcNow >= _recoverAt)
+        {
+            _factor = Math.Min(1, _factor * 2);
+            _recoverAt = utcNow + _slowDownFor;
+        }
+    }
+}
