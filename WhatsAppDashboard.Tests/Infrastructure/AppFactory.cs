@@ -36,6 +36,9 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:Default", ConnectionString);
         builder.UseSetting("Bootstrap:CreateFirstAdmin", "false");
         builder.UseSetting("Sandbox:SeedDemoData", "false");
+        // The dispatcher sends for every running campaign it finds; tests that arrange statuses by hand would race
+        // it. Tests about sending switch it on (DispatchAppFactory).
+        builder.UseSetting("Dispatch:Enabled", "false");
         foreach (var (key, value) in ExtraSettings)
             builder.UseSetting(key, value);
     }

@@ -14,8 +14,10 @@ public sealed class CampaignLifecycleTests(CampaignsAppFactory app) : IClassFixt
     {
         var account = await app.AddAccountAsync($"{name} account");
         var template = await app.AddTemplateAsync(account, "order_update");
+        await app.EnsureAudienceContactAsync();
         return await app.AddCampaignAsync(name, account, template, status, configure: c =>
         {
+            CampaignsAppFactory.MapEveryVariable(c, CampaignsAppFactory.SimpleComponents);
             c.ScheduleKind = kind;
             if (kind == ScheduleKind.Once)
             {

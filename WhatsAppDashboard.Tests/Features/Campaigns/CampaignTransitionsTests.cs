@@ -19,6 +19,8 @@ public sealed class CampaignTransitionsTests
         (CampaignStatus.Scheduled, CampaignStatus.Cancelled),
         (CampaignStatus.Running, CampaignStatus.Paused),
         (CampaignStatus.Running, CampaignStatus.Completed),
+        // A recurring series completes from scheduled after its last occurrence.
+        (CampaignStatus.Scheduled, CampaignStatus.Completed),
         (CampaignStatus.Running, CampaignStatus.Failed),
         (CampaignStatus.Running, CampaignStatus.Cancelled),
         (CampaignStatus.Paused, CampaignStatus.Running),

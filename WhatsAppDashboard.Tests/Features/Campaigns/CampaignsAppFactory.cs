@@ -80,6 +80,8 @@ public class CampaignsAppFactory : AppFactory
                 DisplayPhoneNumber = $"+44 20 7946 {n:D4}",
                 BusinessPortfolio = withPortfolio ? new BusinessPortfolio { Name = $"{name} portfolio", MessagingLimitTier = tier } : null,
                 WebhookVerifyToken = $"verify-{n}",
+                // A token, so that "Run now" can really start a run (the starter refuses accounts without one).
+                AccessTokenProtected = Services.GetRequiredService<AccountSecrets>().Protect(AccountSecretKind.AccessToken, $"token-{n}"),
                 ThroughputPerSecond = throughput,
                 IsActive = active,
                 CreatedAt = now,
@@ -129,6 +131,25 @@ public class CampaignsAppFactory : AppFactory
             await db.SaveChangesAsync();
             return campaign.Id;
         });
+
+    /// <summary>One active contact, so a contacts audience is not empty when a test runs a campaign for real.</summary>
+    public Task EnsureAudienceContactAsync() =>
+        WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            """
+            INSERT INTO contacts (phone, name, attributes, is_opted_out, is_blocked, is_active, created_at, updated_at)
+            VALUES ('+14155550123', 'Audience Member', jsonb_build_object(), false, false, true, now(), now())
+            ON CONFLICT (phone) DO NOTHING
+            """));
+
+    /// <summary>Maps every variable the template needs to fixed text, as a finished parameters step would.</summary>
+    public static void MapEveryVariable(Campaign campaign, string components)
+    {
+        var definition = TemplateDefinition.Parse(components, TemplateDefinition.PositionalFormat);
+        var mappings = definition.Variables.ToDictionary(ParameterMappings.KeyOf, _ => new ParameterMapping(MappingSource.Text, Text: "value"));
+        if (definition.Header?.Format is TemplateHeaderFormat.Image or TemplateHeaderFormat.Document or TemplateHeaderFormat.Video)
+            mappings[ParameterMappings.HeaderMediaKey] = new ParameterMapping(MappingSource.Text, Text: "https://example.com/media.jpg");
+        ParameterMappings.Write(campaign, mappings);
+    }
 
     public Task<Campaign?> FindCampaignAsync(int id) =>
         WithDbAsync(db => db.Campaigns.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id));

@@ -119,7 +119,9 @@ public sealed class ReviewStepTests(EstimatingCampaignsAppFactory app) : IClassF
     [Fact]
     public async Task Run_now_is_offered_for_send_now_and_records_running_exactly_once()
     {
-        var id = await CampaignAsync("Go now", audienceSize: 42);
+        await app.EnsureAudienceContactAsync();
+        var id = await CampaignAsync("Go now", audienceSize: 42,
+            configure: c => CampaignsAppFactory.MapEveryVariable(c, CampaignsAppFactory.PromoComponents));
         var (client, page) = await OpenAsync(id);
         page.QuerySelector("[data-testid=schedule]").Should().BeNull("the campaign has no schedule");
         var run = page.QuerySelector("[data-testid=run-now]")!;

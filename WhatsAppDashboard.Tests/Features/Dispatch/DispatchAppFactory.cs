@@ -31,6 +31,7 @@ public class DispatchAppFactory : SandboxAppFactory
 
     public static Dictionary<string, string?> FastDispatchSettings() => new()
     {
+        ["Dispatch:Enabled"] = "true",
         ["Dispatch:BackoffBaseSeconds"] = "0.05",
         ["Dispatch:MaxBackoffSeconds"] = "0.2",
         ["Dispatch:PollIntervalMilliseconds"] = "100",

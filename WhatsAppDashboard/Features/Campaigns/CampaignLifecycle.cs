@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore.Query;
 using WhatsAppDashboard.Common;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Audit;
+using WhatsAppDashboard.Features.Dispatch;
+using WhatsAppDashboard.Features.Scheduling;
 
 namespace WhatsAppDashboard.Features.Campaigns;
 
@@ -13,13 +15,16 @@ namespace WhatsAppDashboard.Features.Campaigns;
 /// Run at once, exactly one update matches and the other is refused with the reason. Also copy and delete, whose
 /// rules depend on the status. Every change is audited in the same transaction.
 /// </summary>
-public sealed class CampaignLifecycle(AppDbContext db, AuditLog audit, TimeProvider clock)
+public sealed class CampaignLifecycle(
+    AppDbContext db,
+    AuditLog audit,
+    TimeProvider clock,
+    CampaignLauncher launcher,
+    CampaignScheduler scheduler,
+    CampaignControl control)
 {
     public const string CopyPrefix = "Copy of ";
     private const int NameMaxLength = 200;
-
-    /// <summary>The statuses from which "Run now" starts a campaign: pausing and resuming belong to the running campaign's page.</summary>
-    private static readonly CampaignStatus[] StartableStatuses = [CampaignStatus.Draft, CampaignStatus.Scheduled];
 
     /// <summary>
     /// Moves the campaign to <paramref name="to"/> if, at the moment of the update, its status allows it
@@ -68,13 +73,26 @@ public sealed class CampaignLifecycle(AppDbContext db, AuditLog audit, TimeProvi
                 ? "The schedule is incomplete: set it on the Schedule step."
                 : "The scheduled time has passed: choose a new one on the Schedule step.");
 
-        return await MoveAsync(id, CampaignStatus.Scheduled, actor, "campaigns.schedule",
+        var moved = await MoveAsync(id, CampaignStatus.Scheduled, actor, "campaigns.schedule",
             $"next {next.UtcDateTime:yyyy-MM-dd HH:mm} UTC; {schedule.Describe()}",
             set =>
             {
                 set.SetProperty(c => c.ScheduledAt, next);
                 set.SetProperty(c => c.LastError, (string?)null);
             }, ct: ct);
+        if (!moved.Succeeded)
+            return moved;
+        // After the status is saved: a trigger that fires for a campaign no longer scheduled does nothing.
+        if (campaign.ScheduleKind == ScheduleKind.Recurring)
+        {
+            var occurrence = schedule.Occurrences(clock.GetUtcNow()).First();
+            await scheduler.ScheduleOccurrenceAsync(id, occurrence.Utc, DateOnly.FromDateTime(occurrence.Local), ct);
+        }
+        else
+        {
+            await scheduler.ScheduleOnceAsync(id, next, ct);
+        }
+        return moved;
     }
 
     /// <summary>Run now: records <c>running</c> with its start time; the dispatcher (dispatch issue) picks it up.</summary>
@@ -88,27 +106,25 @@ public sealed class CampaignLifecycle(AppDbContext db, AuditLog audit, TimeProvi
         if (campaign.ScheduleKind != ScheduleKind.Now)
             return OperationResult.Fail("This campaign has a schedule: press Schedule, or choose Send now on the Schedule step to run it at once.");
 
-        var now = clock.GetUtcNow();
-        return await MoveAsync(id, CampaignStatus.Running, actor, "campaigns.run", null,
-            set =>
-            {
-                set.SetProperty(c => c.StartedAt, now);
-                set.SetProperty(c => c.CompletedAt, (DateTimeOffset?)null);
-                set.SetProperty(c => c.ScheduledAt, (DateTimeOffset?)null);
-                set.SetProperty(c => c.LastError, (string?)null);
-            }, StartableStatuses, ct);
+        if (campaign.Status.IsTerminal())
+            return OperationResult.Fail(CampaignTransitions.RefusalFor(campaign.Status, CampaignStatus.Running));
+        if (campaign.Status is not (CampaignStatus.Draft or CampaignStatus.Scheduled))
+            return OperationResult.Fail($"Only a draft or scheduled campaign can be started here; this one is {campaign.Status.Describe()}.");
+        // The starter moves the campaign to running and writes its recipients in one transaction; the dispatcher sends.
+        var started = await launcher.LaunchAsync(id, actor, daysLeft: null, ct);
+        if (started.Started)
+            await scheduler.UnscheduleAsync(id, ct);
+        return started.Started ? OperationResult.Success : OperationResult.Fail(started.Message);
     }
 
-    /// <summary>Cancel: from draft, scheduled, running or paused; terminal. The end time is recorded.</summary>
-    public Task<OperationResult> CancelAsync(int id, string actor, CancellationToken ct = default)
+    /// <summary>Cancel: from draft, scheduled, running or paused; terminal. Pending recipients become skipped.</summary>
+    public async Task<OperationResult> CancelAsync(int id, string actor, CancellationToken ct = default)
     {
-        var now = clock.GetUtcNow();
-        return MoveAsync(id, CampaignStatus.Cancelled, actor, "campaigns.cancel", null,
-            set =>
-            {
-                set.SetProperty(c => c.CompletedAt, now);
-                set.SetProperty(c => c.ScheduledAt, (DateTimeOffset?)null);
-            }, ct: ct);
+        var cancelled = await control.CancelAsync(id, actor, ct);
+        if (!cancelled.Succeeded)
+            return OperationResult.Fail(cancelled.Message);
+        await scheduler.UnscheduleAsync(id, ct);
+        return OperationResult.Success;
     }
 
     /// <summary>Deletes the campaign and (by cascade) its audience rows, unless it is running at that moment.</summary>
@@ -129,6 +145,7 @@ public sealed class CampaignLifecycle(AppDbContext db, AuditLog audit, TimeProvi
         audit.Record(actor, "campaigns.delete", AuditTarget(id, name ?? ""));
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await scheduler.UnscheduleAsync(id, ct);
         return OperationResult.Success;
     }
 

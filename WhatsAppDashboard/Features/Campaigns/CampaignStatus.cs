@@ -27,7 +27,9 @@ public static class CampaignTransitions
         [CampaignStatus.Scheduled] = [CampaignStatus.Draft, CampaignStatus.Scheduled],
         [CampaignStatus.Running] = [CampaignStatus.Draft, CampaignStatus.Scheduled, CampaignStatus.Paused],
         [CampaignStatus.Paused] = [CampaignStatus.Running],
-        [CampaignStatus.Completed] = [CampaignStatus.Running],
+        // A recurring series is never running itself (its occurrences are runs of their own): it completes from
+        // scheduled after its last occurrence.
+        [CampaignStatus.Completed] = [CampaignStatus.Running, CampaignStatus.Scheduled],
         [CampaignStatus.Failed] = [CampaignStatus.Draft, CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused],
         [CampaignStatus.Cancelled] = [CampaignStatus.Draft, CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused],
     };

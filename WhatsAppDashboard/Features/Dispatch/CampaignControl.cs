@@ -48,7 +48,8 @@ public sealed class CampaignControl(DispatchDatabase database, DispatchSignal si
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var name = await MoveAsync(connection, transaction, campaignId, CampaignStatus.Cancelled, "", actor, "campaigns.cancel", ct);
+        var name = await MoveAsync(connection, transaction, campaignId, CampaignStatus.Cancelled,
+            ", completed_at = @now, scheduled_at = NULL", actor, "campaigns.cancel", ct);
         if (name is null)
         {
             await transaction.RollbackAsync(ct);
@@ -123,7 +124,7 @@ public sealed class CampaignControl(DispatchDatabase database, DispatchSignal si
                 ? "There are no failed recipients to retry. (People who stopped marketing messages, opted out or are blocked are never retried.)"
                 : "There are no recipients with an unknown result to retry.");
         }
-        await AuditAsync(connection, transaction, actor, $"campaigns.retry-{what}", name, $"recipients={count}", now, ct);
+        await AuditAsync(connection, transaction, actor, $"campaigns.retry-{what}", CampaignLifecycle.AuditTarget(campaignId, name), $"recipients={count}", now, ct);
         await transaction.CommitAsync(ct);
         signal.Wake();
         var paused = status == nameof(CampaignStatus.Paused) ? " Resume the campaign to send them." : "";
@@ -144,8 +145,8 @@ public sealed class CampaignControl(DispatchDatabase database, DispatchSignal si
                 WHERE id = @id AND status = ANY(@from)
                 RETURNING name)
             INSERT INTO audit_entries (at, actor, action, target, details)
-            SELECT @now, @actor, @action, left(name, 256), NULL FROM moved
-            RETURNING target
+            SELECT @now, @actor, @action, left('#' || @id || ' ' || name, 256), NULL FROM moved
+            RETURNING (SELECT name FROM moved)
             """, transaction)
             .With("id", campaignId).With("to", to.ToString()).With("from", sources).With("now", clock.GetUtcNow())
             .With("actor", Sql.Fit(actor, 256)).With("action", action);

@@ -107,7 +107,7 @@ public sealed class CampaignStarter(
             return new CampaignStartResult(StartOutcome.Failed, reason, tally.Total, tally.Skipped);
         }
 
-        await AuditAsync(connection, transaction, actor, "campaigns.run", started.Name,
+        await AuditAsync(connection, transaction, actor, "campaigns.run", CampaignLifecycle.AuditTarget(campaignId, started.Name),
             $"recipients={tally.Total}, to send={tally.Sendable}, skipped={tally.Skipped}", now, ct);
         await transaction.CommitAsync(ct);
         signal.Wake();
@@ -327,7 +327,7 @@ public sealed class CampaignStarter(
             if (await fail.ExecuteNonQueryAsync(ct) == 0)
                 return;
         }
-        await AuditAsync(connection, transaction, actor, "campaigns.fail", name, reason, now, ct);
+        await AuditAsync(connection, transaction, actor, "campaigns.fail", CampaignLifecycle.AuditTarget(campaignId, name), reason, now, ct);
     }
 
     private static async Task AuditAsync(

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using WhatsAppDashboard.Features.Scheduling;
 
 namespace WhatsAppDashboard.Features.Dispatch;
 
@@ -16,6 +17,9 @@ public static class DispatchSetup
         builder.Services.AddSingleton<PortfolioMessagingLimit>();
         builder.Services.AddScoped<CampaignStarter>();
         builder.Services.AddScoped<CampaignControl>();
+        builder.Services.AddScoped<CampaignLauncher>();
+        // Registered before AddScheduling's default (TryAdd), so schedules launch real runs.
+        builder.Services.AddScoped<IScheduledCampaignRunner, LaunchingScheduledCampaignRunner>();
         builder.Services.AddHostedService<CampaignDispatcher>();
         return builder;
     }

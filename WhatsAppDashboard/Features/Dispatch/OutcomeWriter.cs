@@ -179,7 +179,7 @@ public sealed class OutcomeWriter(
                 WHERE id = @id AND status = 'Running'
                 RETURNING name)
             INSERT INTO audit_entries (at, actor, action, target, details)
-            SELECT @now, @actor, 'campaigns.pause', left(name, 256), left(@reason, 2000) FROM paused
+            SELECT @now, @actor, 'campaigns.pause', left('#' || @id || ' ' || name, 256), left(@reason, 2000) FROM paused
             """, transaction)
             .With("id", campaignId).With("reason", Sql.Fit(reason, 2000)).With("now", now).With("actor", SystemActor);
         return await pause.ExecuteNonQueryAsync() > 0;
