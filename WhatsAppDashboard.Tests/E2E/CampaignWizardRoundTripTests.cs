@@ -105,6 +105,13 @@ public sealed class CampaignWizardRoundTripTests(SeededBrowserAppFactory app) : 
             // 5. Review: everything on one page.
             await AssertReviewAsync(wizard, sendDate, sendsAtUtc);
 
+            // The browser's Back button: the schedule as it was saved.
+            await page.GoBackAsync(new() { Timeout = CampaignWizardPage.PostTimeout });
+            await wizard.WaitForStepAsync("schedule");
+            await AssertScheduleAsync(wizard, sendDateText);
+            await page.GoForwardAsync(new() { Timeout = CampaignWizardPage.PostTimeout });
+            await wizard.WaitForStepAsync("review");
+
             // Back a step through the progress bar, and a reload: every choice is still there.
             await wizard.StepLink(3, "Parameters").ClickAsync();
             await wizard.WaitForStepAsync("parameters");
@@ -112,7 +119,16 @@ public sealed class CampaignWizardRoundTripTests(SeededBrowserAppFactory app) : 
             await AssertMappingsAsync(wizard);
             await AssertPreviewsAsync(wizard);
 
-            // Further back to the audience step through its link: the file's report and columns are kept.
+            // Back to the start: the basics are kept too.
+            await wizard.StepLink(1, "Basics").ClickAsync();
+            await wizard.WaitForStepAsync("basics");
+            await wizard.ReloadAsync();
+            (await wizard.CampaignName.InputValueAsync()).Should().Be("Coffee welcome");
+            (await wizard.Account.Locator("option:checked").TextContentAsync()).Should().Be("Sandbox");
+            (await wizard.Template.Locator("option:checked").TextContentAsync()).Should().Be("welcome_offer (en_US) · marketing");
+            (await wizard.TemplatePreviewBody.TextContentAsync()).Should().Contain("Hi Maria");
+
+            // The audience step through its link: the file's report and columns are kept.
             await wizard.StepLink(2, "Audience").ClickAsync();
             await wizard.WaitForStepAsync("audience");
             await wizard.ReloadAsync();
@@ -126,10 +142,7 @@ public sealed class CampaignWizardRoundTripTests(SeededBrowserAppFactory app) : 
 
             // Forward again: the schedule is as it was left, then the review, and Schedule.
             await wizard.ReloadAsync();
-            (await wizard.SendOnceLater.IsCheckedAsync()).Should().BeTrue();
-            (await wizard.TimeZone.InputValueAsync()).Should().Be(Zone);
-            (await wizard.OnceDate.InputValueAsync()).Should().Be(sendDateText);
-            (await wizard.OnceTime.InputValueAsync()).Should().Be("09:30");
+            await AssertScheduleAsync(wizard, sendDateText);
             await wizard.SaveScheduleAsync();
             await AssertReviewAsync(wizard, sendDate, sendsAtUtc);
             await wizard.ScheduleAsync();
@@ -182,6 +195,14 @@ public sealed class CampaignWizardRoundTripTests(SeededBrowserAppFactory app) : 
         (await wizard.Fallback("Body {{2}}").InputValueAsync()).Should().BeEmpty();
     }
 
+    private static async Task AssertScheduleAsync(CampaignWizardPage wizard, string sendDateText)
+    {
+        (await wizard.SendOnceLater.IsCheckedAsync()).Should().BeTrue();
+        (await wizard.TimeZone.InputValueAsync()).Should().Be(Zone);
+        (await wizard.OnceDate.InputValueAsync()).Should().Be(sendDateText);
+        (await wizard.OnceTime.InputValueAsync()).Should().Be("09:30");
+    }
+
     private static async Task AssertReviewAsync(CampaignWizardPage wizard, DateOnly sendDate, DateTime sendsAtUtc)
     {
         (await wizard.ReviewProblems.CountAsync()).Should().Be(0, "the campaign is ready to schedule");
@@ -199,8 +220,11 @@ public sealed class CampaignWizardRoundTripTests(SeededBrowserAppFactory app) : 
 
         (await wizard.ReviewSchedule.GetByTestId("schedule-description").TextContentAsync())!.Trim().Should().Be(
             $"Once, on {sendDate.ToString("ddd d MMM yyyy", CultureInfo.InvariantCulture)} at 09:30 ({Zone}).");
-        (await wizard.ReviewSchedule.Locator("[data-testid=occurrences] li").GetAttributeAsync("data-utc")).Should().Be(
-            sendsAtUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        var sendsAt = wizard.ReviewSchedule.Locator("[data-testid=occurrences] li");
+        (await sendsAt.GetAttributeAsync("data-utc")).Should().Be(sendsAtUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        (await sendsAt.InnerTextAsync()).Trim().Should().Be(
+            $"{sendDate.ToString("ddd d MMM yyyy", CultureInfo.InvariantCulture)} 09:30 ({sendsAtUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} your time)",
+            "the time in the marketer's own zone follows, apart from the schedule's");
         (await wizard.Page.GetByTestId("schedule").IsEnabledAsync()).Should().BeTrue();
     }
 }
