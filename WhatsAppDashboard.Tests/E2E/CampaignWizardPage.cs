@@ -39,10 +39,16 @@ public sealed partial class CampaignWizardPage(IPage page)
 
     public ILocator TemplatePreviewBody => page.GetByTestId("preview-body");
 
+    public ILocator TemplateOptions => Template.Locator("option");
+
+    /// <summary>Waits until the template list offers <paramref name="label"/> (the page's script re-renders it for the chosen account).</summary>
+    public Task WaitForTemplateAsync(string label) =>
+        TemplateOptions.Filter(new() { HasText = label }).WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = PostTimeout });
+
     /// <summary>Chooses the template by its label; the page's script re-renders the preview for it.</summary>
     public async Task ChooseTemplateAsync(string label)
     {
-        await page.Locator("#basics-template option", new() { HasText = label }).WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = PostTimeout });
+        await WaitForTemplateAsync(label);
         await Template.SelectOptionAsync(new SelectOptionValue { Label = label });
     }
 

@@ -50,6 +50,8 @@ public sealed class CampaignWizardRoundTripTests(SeededBrowserAppFactory app) : 
 
         await app.RunAsync(nameof(A_marketer_walks_all_five_steps_goes_back_reloads_finds_every_choice_kept_and_schedules), async page =>
         {
+            // Every step is a round trip to a busy machine's server, and this walk makes many: patience everywhere.
+            page.SetDefaultTimeout(CampaignWizardPage.PostTimeout);
             var shell = new ShellPage(page);
             var wizard = new CampaignWizardPage(page);
             await shell.SignInAsync(marketer.Email, marketer.Password);
