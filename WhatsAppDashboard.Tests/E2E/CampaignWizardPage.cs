@@ -22,8 +22,6 @@ public sealed partial class CampaignWizardPage(IPage page)
     public ILocator StepLink(int number, string title) =>
         page.GetByTestId("wizard-steps").GetByRole(AriaRole.Link, new() { Name = $"{number}. {title}", Exact = true });
 
-    public ILocator CurrentStep => page.GetByTestId("wizard-steps").Locator("[aria-current=step]");
-
     public Task WaitForStepAsync(string slug) =>
         page.WaitForURLAsync(url => new Uri(url).AbsolutePath.EndsWith("/" + slug, StringComparison.Ordinal), new() { Timeout = PostTimeout });
 
