@@ -26,40 +26,36 @@ public sealed class CampaignAudienceJourneyTests(BrowserAppFactory app) : IClass
         var campaignId = await CreateCampaignAsync();
         await app.RunAsync(nameof(A_marketer_uploads_a_csv_maps_the_variables_and_sees_each_message_on_a_small_screen), async page =>
         {
+            var wizard = new CampaignWizardPage(page);
             await new ShellPage(page).SignInAsync(marketer.Email, marketer.Password);
             await page.GotoAsync($"/campaigns/{campaignId}/audience");
             await FitsAsync(page, "the contacts tab");
-            await page.GetByTestId("audience-kinds").GetByRole(AriaRole.Link, new() { Name = "CSV upload" }).ClickAsync();
+            await wizard.ChooseCsvAudienceAsync();
 
-            await page.GetByLabel("CSV file").SetInputFilesAsync(new FilePayload { Name = "fair.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(Csv) });
-            await page.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
-            await page.GetByTestId("csv-columns").WaitForAsync();
-            (await page.GetByLabel("Phone column").InputValueAsync()).Should().Be("Mobile");
-            (await page.GetByLabel("Name column").InputValueAsync()).Should().Be("First name");
+            await wizard.UploadCsvAsync("fair.csv", Encoding.UTF8.GetBytes(Csv));
+            (await wizard.PhoneColumn.InputValueAsync()).Should().Be("Mobile");
+            (await wizard.NameColumn.InputValueAsync()).Should().Be("First name");
             await FitsAsync(page, "the column choice with its preview");
 
-            await page.GetByLabel("Default country code").FillAsync("44");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Validate" }).ClickAsync();
-            await page.GetByTestId("csv-report").WaitForAsync();
-            (await page.GetByTestId("valid-count").TextContentAsync()).Should().Be("2");
-            (await page.GetByTestId("duplicate-count").TextContentAsync()).Should().Be("1");
-            (await page.GetByTestId("invalid-count").TextContentAsync()).Should().Be("1");
-            (await page.GetByTestId("audience-size").TextContentAsync())!.Trim().Should().Be("2 recipients; 0 opted out and 0 blocked excluded.");
+            await wizard.DefaultCountryCode.FillAsync("44");
+            await wizard.ValidateCsvAsync();
+            (await wizard.ReportTotalAsync("valid")).Should().Be("2");
+            (await wizard.ReportTotalAsync("duplicate")).Should().Be("1");
+            (await wizard.ReportTotalAsync("invalid")).Should().Be("1");
+            (await wizard.AudienceSize.TextContentAsync())!.Trim().Should().Be("2 recipients; 0 opted out and 0 blocked excluded.");
             await FitsAsync(page, "the validation report");
 
-            await page.GetByRole(AriaRole.Button, new() { Name = "Next: parameters" }).ClickAsync();
-            await page.GetByTestId("slots").WaitForAsync();
-            await page.GetByLabel("Source of Body {{1}}").SelectOptionAsync("field:First name");
-            await page.GetByLabel("Source of Body {{2}}").SelectOptionAsync("field:Plan");
-            await page.GetByLabel("Fallback for Body {{2}}").FillAsync("standard");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Update preview" }).ClickAsync();
-            await page.GetByTestId("rendered-body").Filter(new() { HasText = "Bayo" }).WaitForAsync();
-            (await page.GetByTestId("rendered-body").AllTextContentsAsync()).Should().Equal(
+            await wizard.NextFromAudienceAsync();
+            await wizard.Source("Body {{1}}").SelectOptionAsync("field:First name");
+            await wizard.Source("Body {{2}}").SelectOptionAsync("field:Plan");
+            await wizard.Fallback("Body {{2}}").FillAsync("standard");
+            await wizard.UpdatePreviewAsync("Bayo");
+            (await wizard.RenderedBodies.AllTextContentsAsync()).Should().Equal(
                 "Hello Ada, your plan is gold.", "Hello Bayo, your plan is standard.");
             await FitsAsync(page, "the parameters and previews");
 
-            await page.GetByRole(AriaRole.Button, new() { Name = "Next: schedule" }).ClickAsync();
-            await page.WaitForURLAsync($"**/campaigns/{campaignId}/schedule");
+            await wizard.NextFromParametersAsync();
+            page.Url.Should().EndWith($"/campaigns/{campaignId}/schedule");
         }, width: 375, height: 740);
 
         await using var scope = app.Services.CreateAsyncScope();

@@ -13,6 +13,13 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private int _userCounter;
 
+    /// <summary>
+    /// This app's own folder for uploaded CSV files. The default folder in the temp directory is shared by every app
+    /// on the machine, and an app whose clock runs ahead (or another test run's) deletes the others' uploads there
+    /// as expired. A subclass's <see cref="ExtraSettings"/> may still choose another.
+    /// </summary>
+    private readonly string _uploadDirectory = Path.Combine(Path.GetTempPath(), "wad-test-uploads-" + Guid.NewGuid().ToString("N")[..12]);
+
     public string ConnectionString { get; private set; } = "";
 
     /// <summary>Settings a subclass wants on top of the test defaults.</summary>
@@ -27,6 +34,8 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await DisposeAsync();
         if (ConnectionString.Length > 0)
             await TestDatabase.DropAsync(ConnectionString);
+        if (Directory.Exists(_uploadDirectory))
+            Directory.Delete(_uploadDirectory, recursive: true);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -39,6 +48,7 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // The dispatcher sends for every running campaign it finds; tests that arrange statuses by hand would race
         // it. Tests about sending switch it on (DispatchAppFactory).
         builder.UseSetting("Dispatch:Enabled", "false");
+        builder.UseSetting("Csv:UploadDirectory", _uploadDirectory);
         foreach (var (key, value) in ExtraSettings)
             builder.UseSetting(key, value);
     }

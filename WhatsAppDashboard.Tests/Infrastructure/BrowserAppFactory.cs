@@ -5,7 +5,7 @@ namespace WhatsAppDashboard.Tests.Infrastructure;
 /// <summary>
 /// The app served by Kestrel on a real loopback port, plus a headless Debian Chromium driven by Playwright.
 /// </summary>
-public sealed class BrowserAppFactory : KestrelAppFactory
+public class BrowserAppFactory : KestrelAppFactory
 {
     private IPlaywright? _playwright;
 

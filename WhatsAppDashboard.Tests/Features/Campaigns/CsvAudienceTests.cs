@@ -197,6 +197,40 @@ public sealed class CsvAudienceTests(AudienceAppFactory app) : IClassFixture<Aud
     }
 
     [Fact]
+    public async Task After_validating_the_page_shows_the_columns_chosen_not_the_guessed_ones_also_when_coming_back()
+    {
+        var campaignId = await NewCampaignAsync();
+        var (client, _) = await app.SignedInClientAsync(Roles.Marketer);
+        // The guess would be "Phone" and no name column; the person picks "WhatsApp" and "Customer".
+        var columns = await client.UploadAudienceCsvToColumnsAsync(campaignId,
+            "Customer,Phone,WhatsApp\nAnn,+442079460000,07700 500011\nBo,+442079460001,07700 500012\n");
+        Selected(columns.Form("audience"), "Form.PhoneColumn").Should().Be("Phone", "the page guesses from the header");
+
+        var validated = await client.SubmitAsync(columns.Form("audience"), new Dictionary<string, string>
+        {
+            ["Form.PhoneColumn"] = "WhatsApp", ["Form.NameColumn"] = "Customer", ["Form.DefaultCountryCode"] = "44",
+        }, ("Form.Command", "validate"));
+
+        // The page after validating (and a reload of it), then the step's own link: the chosen columns each time.
+        foreach (var url in new[] { validated.RedirectTarget(), $"/campaigns/{campaignId}/audience" })
+        {
+            var page = await client.GetPageAsync(url);
+            page.Text("valid-count").Should().Be("2");
+            var form = page.Form("audience");
+            Selected(form, "Form.PhoneColumn").Should().Be("WhatsApp", "{0} shows the column the file was validated with", url);
+            Selected(form, "Form.NameColumn").Should().Be("Customer");
+            form.QuerySelector<IHtmlInputElement>("input[name='Form.DefaultCountryCode']")!.Value.Should().Be("44");
+            page.QuerySelectorAll("[data-testid=csv-preview] tbody tr td:nth-child(2)").Select(td => td.TextContent.Trim())
+                .Should().Equal("+447700500011", "+447700500012");
+
+            // Moving on from here keeps the validated rows: nothing is validated again with other columns.
+            var next = await client.SubmitAsync(form, submitter: ("Form.Command", "save"));
+            next.RedirectTarget().Should().Be($"/campaigns/{campaignId}/parameters");
+            (await app.AudienceRowsAsync(campaignId)).Select(r => (r.Phone, r.Name)).Should().Equal(("+447700500011", "Ann"), ("+447700500012", "Bo"));
+        }
+    }
+
+    [Fact]
     public async Task Another_persons_upload_cannot_be_used()
     {
         var campaignId = await NewCampaignAsync();

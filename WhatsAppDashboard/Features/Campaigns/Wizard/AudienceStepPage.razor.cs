@@ -146,12 +146,19 @@ public partial class AudienceStepPage
             if (PendingUpload is null)
                 Error = "The uploaded file is no longer available (files are kept for a limited time): upload it again.";
         }
+        else if (!IsPost && Settings.Csv?.UploadId is { } validatedUpload)
+        {
+            // Back on the step through a link: the validated file while it is kept, so its columns and country code
+            // show (and can be changed) without uploading it again. Once it is gone, the saved report alone shows.
+            PendingUpload = Uploads.Find(validatedUpload, ContactEndpoints.UserId(HttpContext.User));
+        }
         if (PendingUpload is not null)
         {
+            // A file already validated shows the columns it was validated with (the saved report), not a guess.
             CsvChoice = IsPost
                 ? Form.ToCsvChoice()
-                : CsvReport is not null && CsvReport.UploadId == PendingUpload.Id
-                    ? new CsvColumnChoice(CsvReport.PhoneColumn, CsvReport.NameColumn, Campaign!.DefaultCountryCode)
+                : Settings.Csv is { } validated && validated.UploadId == PendingUpload.Id
+                    ? new CsvColumnChoice(validated.PhoneColumn, validated.NameColumn, Campaign!.DefaultCountryCode)
                     : CsvColumnChoice.Guess(PendingUpload.Header, Campaign!.DefaultCountryCode ?? ContactsOptions.Value.DefaultCountryCode);
             if (IsPost)
                 Errors = CsvAudienceImport.Validate(PendingUpload.Header, CsvChoice).FieldErrors;
