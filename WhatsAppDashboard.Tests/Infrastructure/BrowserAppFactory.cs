@@ -4,8 +4,10 @@ namespace WhatsAppDashboard.Tests.Infrastructure;
 
 /// <summary>
 /// The app served by Kestrel on a real loopback port, plus a headless Debian Chromium driven by Playwright.
+/// Open for subclasses that need other settings (through <see cref="AppFactory.ExtraSettings"/>), e.g. a browser
+/// test with the dispatcher on.
 /// </summary>
-public sealed class BrowserAppFactory : KestrelAppFactory
+public class BrowserAppFactory : KestrelAppFactory
 {
     private IPlaywright? _playwright;
 
