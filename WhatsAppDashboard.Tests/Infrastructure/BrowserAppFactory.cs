@@ -4,6 +4,8 @@ namespace WhatsAppDashboard.Tests.Infrastructure;
 
 /// <summary>
 /// The app served by Kestrel on a real loopback port, plus a headless Debian Chromium driven by Playwright.
+/// Open for subclasses that need other settings (through <see cref="AppFactory.ExtraSettings"/>), e.g. a browser
+/// test with the dispatcher on.
 /// </summary>
 public class BrowserAppFactory : KestrelAppFactory
 {
