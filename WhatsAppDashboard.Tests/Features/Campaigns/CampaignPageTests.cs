@@ -110,4 +110,63 @@ public sealed class CampaignPageTests(CampaignsAppFactory app) : IClassFixture<C
         deleted.RedirectTarget().Should().Be("/campaigns");
         (await client.GetAsync($"/campaigns/{id}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
+
+    private static Action<Campaign> DailySeries => c =>
+    {
+        c.ScheduleKind = ScheduleKind.Recurring;
+        c.TimeZoneId = "UTC";
+        (c.Recurrence, c.RecurrenceTime, c.RecurrenceStart, c.RecurrenceEnd) = (RecurrenceFrequency.Daily, new TimeOnly(9, 0), new DateOnly(2030, 3, 1), new DateOnly(2030, 3, 31));
+        c.ScheduledAt = new DateTimeOffset(2030, 3, 3, 9, 0, 0, TimeSpan.Zero);
+    };
+
+    private Task<int> RunAsync(int seriesId, DateOnly date, CampaignStatus status, int total, int sent, int failed) =>
+        CampaignAsync($"Daily digest · {date:yyyy-MM-dd}", status, c =>
+        {
+            (c.ParentCampaignId, c.OccurrenceDate, c.ScheduleKind) = (seriesId, date, ScheduleKind.Now);
+            (c.TotalCount, c.SentCount, c.FailedCount) = (total, sent, failed);
+        });
+
+    [Fact]
+    public async Task A_recurring_campaign_lists_its_runs_newest_first_and_each_run_links_back_to_its_series()
+    {
+        var seriesId = await CampaignAsync("Daily digest", CampaignStatus.Scheduled, DailySeries);
+        var first = await RunAsync(seriesId, new DateOnly(2030, 3, 1), CampaignStatus.Completed, 120, 117, 3);
+        var second = await RunAsync(seriesId, new DateOnly(2030, 3, 2), CampaignStatus.Running, 121, 40, 0);
+        var (client, _) = await app.SignedInClientAsync(Roles.Viewer, "UTC");
+
+        var page = await client.GetPageAsync($"/campaigns/{seriesId}");
+
+        var rows = page.QuerySelectorAll("[data-testid=campaign-runs] tbody tr");
+        rows.Select(r => (
+                r.QuerySelector("a")!.TextContent, r.QuerySelector("a")!.GetAttribute("href"),
+                r.QuerySelector("[data-testid=campaign-status]")!.GetAttribute("data-status"),
+                r.QuerySelector("[data-counter=total]")!.TextContent, r.QuerySelector("[data-counter=sent]")!.TextContent,
+                r.QuerySelector("[data-counter=failed]")!.TextContent))
+            .Should().Equal(
+                ("2030-03-02", $"/campaigns/{second}", "running", "121", "40", "0"),
+                ("2030-03-01", $"/campaigns/{first}", "completed", "120", "117", "3"));
+
+        var run = await client.GetPageAsync($"/campaigns/{first}");
+
+        var back = run.QuerySelector("[data-testid=series-link]")!;
+        back.TextContent.Should().Contain("2030-03-01");
+        back.QuerySelector("a")!.GetAttribute("href").Should().Be($"/campaigns/{seriesId}");
+        back.QuerySelector("a")!.TextContent.Should().Be("Daily digest");
+        run.QuerySelector("[data-testid=campaign-runs]").Should().BeNull("a run is not a series itself");
+    }
+
+    [Fact]
+    public async Task A_recurring_campaign_without_runs_says_so_and_a_one_off_campaign_has_no_runs_section()
+    {
+        var seriesId = await CampaignAsync("Weekly tips", CampaignStatus.Scheduled, DailySeries);
+        var oneOff = await CampaignAsync("Single blast");
+        var (client, _) = await app.SignedInClientAsync(Roles.Viewer, "UTC");
+
+        var page = await client.GetPageAsync($"/campaigns/{seriesId}");
+
+        page.QuerySelector("[data-testid=campaign-runs]")!.TextContent.Should().Contain("No runs yet");
+        page.QuerySelectorAll("[data-testid=campaign-runs] tbody tr").Should().BeEmpty();
+        page.QuerySelector("[data-testid=series-link]").Should().BeNull();
+        (await client.GetPageAsync($"/campaigns/{oneOff}")).QuerySelector("[data-testid=campaign-runs]").Should().BeNull();
+    }
 }

@@ -1,9 +1,11 @@
 using System.Globalization;
 using AngleSharp.Dom;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using WhatsAppDashboard.Common;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
+using WhatsAppDashboard.Features.Scheduling;
 using WhatsAppDashboard.Tests.Infrastructure;
 
 namespace WhatsAppDashboard.Tests.Features.Campaigns;
@@ -182,5 +184,65 @@ public sealed class ScheduleStepTests(CampaignsAppFactory app) : IClassFixture<C
         campaign.ScheduledAt.Should().Be(new DateTimeOffset(date.ToDateTime(new TimeOnly(8, 0)), TimeSpan.Zero));
         (await app.WithDbAsync(db => db.AuditEntries.Where(e => e.Target.StartsWith($"#{id} ")).Select(e => e.Details).SingleAsync()))
             .Should().StartWith("schedule: Once, on ");
+    }
+
+    private CampaignScheduler Scheduler => app.Services.GetRequiredService<CampaignScheduler>();
+
+    /// <summary>A scheduled campaign whose trigger is set, as Schedule leaves it.</summary>
+    private async Task<int> ScheduledWithTriggerAsync(string name)
+    {
+        var id = await CampaignAsync(name, wizardStep: 5, status: CampaignStatus.Scheduled);
+        await Scheduler.ScheduleOnceAsync(id, app.Clock.GetUtcNow().AddDays(10));
+        return id;
+    }
+
+    [Fact]
+    public async Task Moving_a_scheduled_campaign_to_another_time_moves_its_trigger()
+    {
+        var id = await ScheduledWithTriggerAsync("Trigger moved");
+        var (client, page) = await OpenAsync(id);
+        var date = AppToday.AddDays(25);
+
+        await client.SubmitAsync(page.Form("schedule"), Once("Europe/London", date, "07:45"));
+
+        var local = date.ToDateTime(new TimeOnly(7, 45));
+        (await Scheduler.GetNextFireTimeAsync(id)).Should().Be(new DateTimeOffset(local, London.GetUtcOffset(local)));
+    }
+
+    [Fact]
+    public async Task Making_a_scheduled_campaign_recurring_sets_its_trigger_to_the_first_occurrence()
+    {
+        var id = await ScheduledWithTriggerAsync("Trigger recurring");
+        var (client, page) = await OpenAsync(id);
+        var start = AppToday.AddDays(4);
+
+        await client.SubmitAsync(page.Form("schedule"), Recurring("UTC", "WEEKLY", "18:30", start, start.AddDays(30)));
+
+        var first = new DateTimeOffset(start.ToDateTime(new TimeOnly(18, 30)), TimeSpan.Zero);
+        (await Scheduler.GetNextFireTimeAsync(id)).Should().Be(first);
+        (await app.FindCampaignAsync(id))!.ScheduledAt.Should().Be(first);
+    }
+
+    [Fact]
+    public async Task Switching_a_scheduled_campaign_to_send_now_removes_its_trigger()
+    {
+        var id = await ScheduledWithTriggerAsync("Trigger removed");
+        var (client, page) = await OpenAsync(id);
+
+        await client.SubmitAsync(page.Form("schedule"), new Dictionary<string, string> { ["Input.Kind"] = "Now", ["Input.TimeZoneId"] = "UTC" });
+
+        (await Scheduler.GetNextFireTimeAsync(id)).Should().BeNull();
+        (await app.FindCampaignAsync(id))!.ScheduleKind.Should().Be(ScheduleKind.Now);
+    }
+
+    [Fact]
+    public async Task Scheduling_a_draft_on_the_step_sets_no_trigger_until_it_is_scheduled()
+    {
+        var id = await CampaignAsync("Draft untouched", wizardStep: 5);
+        var (client, page) = await OpenAsync(id);
+
+        await client.SubmitAsync(page.Form("schedule"), Once("UTC", AppToday.AddDays(5), "09:00"));
+
+        (await Scheduler.GetNextFireTimeAsync(id)).Should().BeNull();
     }
 }

@@ -40,6 +40,12 @@ public sealed record CampaignListPage(
     public int LastRowNumber => (Query.Page - 1) * Query.PageSize + Rows.Count;
 }
 
+/// <summary>One run of a recurring campaign (a child campaign for one occurrence date).</summary>
+public sealed record CampaignRunRow(int Id, DateOnly? OccurrenceDate, CampaignStatus Status, int Total, int Sent, int Failed);
+
+/// <summary>The newest runs of a series and how many it has in all.</summary>
+public sealed record CampaignRuns(IReadOnlyList<CampaignRunRow> Rows, int TotalCount);
+
 public sealed record AccountOption(int Id, string Name, bool IsActive);
 
 /// <summary>Reading campaigns for the list and the campaign page.</summary>
@@ -87,6 +93,25 @@ public sealed class CampaignQueries(AppDbContext db)
             .Include(c => c.Account)
             .Include(c => c.Template)
             .FirstOrDefaultAsync(c => c.Id == id, ct);
+
+    /// <summary>The newest runs are shown; a long series keeps its older runs in the campaign list.</summary>
+    public const int RunsShown = 100;
+
+    /// <summary>The runs of a recurring series, newest occurrence first (at most <see cref="RunsShown"/>).</summary>
+    public async Task<CampaignRuns> RunsOfAsync(int seriesId, CancellationToken ct = default)
+    {
+        var runs = db.Campaigns.AsNoTracking().Where(c => c.ParentCampaignId == seriesId);
+        var rows = await runs
+            .OrderByDescending(c => c.OccurrenceDate).ThenByDescending(c => c.Id)
+            .Take(RunsShown)
+            .Select(c => new CampaignRunRow(c.Id, c.OccurrenceDate, c.Status, c.TotalCount, c.SentCount, c.FailedCount))
+            .ToListAsync(ct);
+        return new CampaignRuns(rows, rows.Count < RunsShown ? rows.Count : await runs.CountAsync(ct));
+    }
+
+    /// <summary>The name of a campaign, or null when it does not exist (any more).</summary>
+    public Task<string?> NameOfAsync(int id, CancellationToken ct = default) =>
+        db.Campaigns.AsNoTracking().Where(c => c.Id == id).Select(c => c.Name).FirstOrDefaultAsync(ct);
 
     /// <summary>How many audience rows (CSV or API list) and rejects the campaign holds.</summary>
     public async Task<(int Rows, int Rejects)> AudienceRowCountsAsync(int campaignId, CancellationToken ct = default) =>
