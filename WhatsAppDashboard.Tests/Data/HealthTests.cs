@@ -20,7 +20,14 @@ public sealed class HealthTests(AppFactory app) : IClassFixture<AppFactory>
 }
 
 /// <summary>Its own app and database, which the test drops; the fixture's clean-up tolerates that (DROP … IF EXISTS).</summary>
-public sealed class DatabaseGoneFactory : AppFactory;
+public sealed class DatabaseGoneFactory : AppFactory
+{
+    // The scheduler polls its job store in the database this test drops; it has nothing to do here.
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Scheduling:Enabled"] = "false",
+    };
+}
 
 public sealed class HealthWithoutDatabaseTests(DatabaseGoneFactory app) : IClassFixture<DatabaseGoneFactory>
 {

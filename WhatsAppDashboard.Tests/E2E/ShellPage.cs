@@ -14,7 +14,8 @@ public sealed class ShellPage(IPage page)
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // Generous: the first sign-in to a freshly started app on a busy machine can be slow.
-        await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { Timeout = 30_000 });
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"),
+            new() { Timeout = 60_000, WaitUntil = WaitUntilState.DOMContentLoaded });
     }
 
     public ILocator Heading => page.Locator("main h1").First;
