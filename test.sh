@@ -15,7 +15,8 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test WhatsAppDashboard.sln -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+# --blame-hang-timeout: a test that hangs is reported (with a dump) instead of eating the whole CI time.
+dotnet test WhatsAppDashboard.sln -nologo --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -84,6 +84,8 @@ public sealed class LaunchingScheduledCampaignRunner(
             await db.SaveChangesAsync(ct);
         }
         await transaction.CommitAsync(ct);
+        if (completed > 0)
+            await scheduler.UnscheduleAsync(campaignId, ct);
     }
 
     /// <summary>The run for one occurrence, as a new campaign; null when that occurrence already has its run.</summary>
