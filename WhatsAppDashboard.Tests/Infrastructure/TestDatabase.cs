@@ -38,7 +38,12 @@ public static class TestDatabase
     }
 
     /// <summary>A fresh database with no tables at all.</summary>
-    public static Task<string> CreateEmptyAsync() => CreateDatabaseAsync("TEMPLATE template0");
+    public static async Task<string> CreateEmptyAsync()
+    {
+        // After the run's clean-up of leftovers, like every other database of the run.
+        await Template.Value;
+        return await CreateDatabaseAsync("TEMPLATE template0");
+    }
 
     public static async Task DropAsync(string connectionString)
     {
@@ -74,9 +79,11 @@ public static class TestDatabase
                 """
                 SELECT d.datname FROM pg_database d
                 WHERE starts_with(d.datname, @prefix)
+                  AND NOT starts_with(d.datname, @runPrefix)
                   AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)
                 """, connection);
             list.Parameters.AddWithValue("prefix", Prefix);
+            list.Parameters.AddWithValue("runPrefix", RunPrefix);
             var leftovers = new List<string>();
             await using (var reader = await list.ExecuteReaderAsync())
                 while (await reader.ReadAsync())
