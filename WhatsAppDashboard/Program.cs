@@ -11,6 +11,7 @@ using WhatsAppDashboard.Features.Dispatch;
 using WhatsAppDashboard.Features.Scheduling;
 using WhatsAppDashboard.Features.Templates;
 using WhatsAppDashboard.Features.Users;
+using WhatsAppDashboard.Features.Webhooks;
 using WhatsAppDashboard.Sandbox;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +28,7 @@ builder.AddSandbox();
 builder.AddContacts();
 builder.AddCampaigns();
 builder.AddDispatch();
+builder.AddWebhooks();
 builder.AddScheduling();
 builder.AddCommandLine();
 
@@ -43,6 +45,7 @@ app.MapTemplates();
 app.MapContacts();
 app.MapCampaigns();
 app.MapDispatch();
+app.MapWebhooks();
 app.MapAppShell();
 app.MapSandbox();
 

@@ -7,6 +7,7 @@ using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Contacts;
 using WhatsAppDashboard.Features.Templates;
+using WhatsAppDashboard.Features.Webhooks;
 
 namespace WhatsAppDashboard.Data;
 
@@ -24,6 +25,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<CampaignAudienceRow> CampaignAudienceRows => Set<CampaignAudienceRow>();
     public DbSet<CampaignAudienceReject> CampaignAudienceRejects => Set<CampaignAudienceReject>();
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
+    public DbSet<WebhookInboxEntry> WebhookInbox => Set<WebhookInboxEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1090,6 +1090,54 @@ namespace WhatsAppDashboard.Data.Migrations
                     b.ToTable("whatsapp_templates", (string)null);
                 });
 
+            modelBuilder.Entity("WhatsAppDashboard.Features.Webhooks.WebhookInboxEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer")
+                        .HasColumnName("account_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
+
+                    b.Property<DateTimeOffset?>("ProcessedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("processed_at");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_inbox");
+
+                    b.HasIndex("AccountId")
+                        .HasDatabaseName("ix_webhook_inbox_account_id");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("ix_webhook_inbox_unprocessed")
+                        .HasFilter("processed_at IS NULL");
+
+                    b.ToTable("webhook_inbox", (string)null);
+                });
+
             modelBuilder.Entity("contact_labels", b =>
                 {
                     b.Property<long>("ContactId")
@@ -1242,6 +1290,16 @@ namespace WhatsAppDashboard.Data.Migrations
                         .HasConstraintName("fk_whatsapp_templates_whatsapp_accounts_account_id");
 
                     b.Navigation("Account");
+                });
+
+            modelBuilder.Entity("WhatsAppDashboard.Features.Webhooks.WebhookInboxEntry", b =>
+                {
+                    b.HasOne("WhatsAppDashboard.Features.Accounts.WhatsAppAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_inbox_whatsapp_accounts_account_id");
                 });
 
             modelBuilder.Entity("contact_labels", b =>
