@@ -106,7 +106,7 @@ public sealed class CampaignLifecycle(
         if (campaign.ScheduleKind != ScheduleKind.Now)
             return OperationResult.Fail("This campaign has a schedule: press Schedule, or choose Send now on the Schedule step to run it at once.");
 
-        if (campaign.Status.IsTerminal())
+        if (campaign.Status.IsTerminal() || campaign.Status == CampaignStatus.Running)
             return OperationResult.Fail(CampaignTransitions.RefusalFor(campaign.Status, CampaignStatus.Running));
         if (campaign.Status is not (CampaignStatus.Draft or CampaignStatus.Scheduled))
             return OperationResult.Fail($"Only a draft or scheduled campaign can be started here; this one is {campaign.Status.Describe()}.");
