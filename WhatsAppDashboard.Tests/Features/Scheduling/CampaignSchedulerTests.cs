@@ -122,6 +122,8 @@ public sealed class CampaignSchedulerTests(SchedulingAppFactory app) : IClassFix
 
         // The first retry comes about 10 s after the failure.
         await Poll.UntilAsync(() => app.IsRunningAsync(id), "the retried fire to start the campaign", seconds: 30);
+        // The fire is logged when the runner returns, a moment after its status change is visible.
+        await Poll.UntilAsync(() => Task.FromResult(app.Fires.For(id).Count == 2), "the retried fire to be logged");
         app.Fires.For(id).Select(f => f.Failed).Should().Equal(true, false);
         (await app.RunAuditsAsync(name)).Should().ContainSingle();
     }

@@ -34,6 +34,8 @@ public sealed class SchedulingClusterTests : IAsyncLifetime
 
         (await after.Scheduler.GetNextFireTimeAsync(id)).Should().Be(fireAt, "the trigger was stored, not kept in memory");
         await Poll.UntilAsync(() => after.IsRunningAsync(id), "the campaign to be started by the restarted app");
+        // The fire is logged when the runner returns, a moment after its status change is visible.
+        await Poll.UntilAsync(() => Task.FromResult(_fires.For(id).Count > 0), "the fire to be logged");
         _fires.For(id).Should().ContainSingle().Which.Instance.Should().Be("after");
         (await after.RunAuditsAsync("Survives a restart")).Should().ContainSingle();
     }
@@ -103,6 +105,7 @@ public sealed class SchedulingClusterTests : IAsyncLifetime
         await web.Scheduler.ScheduleOnceAsync(id, SchedulingAppFactory.SecondsAhead(1));
 
         await Poll.UntilAsync(() => web.IsRunningAsync(id), "the worker to start the campaign");
+        await Poll.UntilAsync(() => Task.FromResult(_fires.For(id).Count > 0), "the fire to be logged");
         _fires.For(id).Should().ContainSingle().Which.Instance.Should().Be("worker", "an instance with scheduling off never fires");
         (await worker.CampaignAsync(id)).Status.Should().Be(CampaignStatus.Running);
     }

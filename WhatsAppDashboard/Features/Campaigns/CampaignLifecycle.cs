@@ -121,10 +121,7 @@ public sealed class CampaignLifecycle(
     public async Task<OperationResult> CancelAsync(int id, string actor, CancellationToken ct = default)
     {
         var cancelled = await control.CancelAsync(id, actor, ct);
-        if (!cancelled.Succeeded)
-            return OperationResult.Fail(cancelled.Message);
-        await scheduler.UnscheduleAsync(id, ct);
-        return OperationResult.Success;
+        return cancelled.Succeeded ? OperationResult.Success : OperationResult.Fail(cancelled.Message);
     }
 
     /// <summary>Deletes the campaign and (by cascade) its audience rows, unless it is running at that moment.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Accounts;
+using WhatsAppDashboard.Features.Dispatch;
 
 namespace WhatsAppDashboard.Features.Campaigns;
 
@@ -14,13 +15,10 @@ public sealed record MessagingLimitStatus(string PortfolioName, MessagingLimitTi
 /// <summary>
 /// What a business portfolio's rolling 24-hour messaging limit has left. Meta counts unique users the portfolio's
 /// numbers started conversations with over the trailing 24 hours, shared by all its numbers.
-/// <para>
-/// Campaigns do not send yet, so nothing has been used: "left" is the tier's whole limit. The dispatch issue
-/// replaces <see cref="UsedLast24HoursAsync"/> with a count of unique recipients sent to from the portfolio's
-/// accounts in the last 24 hours; callers stay as they are.
-/// </para>
+/// The count of what is used is the dispatcher's own (<see cref="PortfolioMessagingLimit"/>), so the review step warns
+/// with the same number the run will pause on.
 /// </summary>
-public sealed class MessagingLimitBudget(AppDbContext db)
+public sealed class MessagingLimitBudget(AppDbContext db, PortfolioMessagingLimit limits)
 {
     /// <summary>The portfolio's limit and what is left of it, or null when the portfolio does not exist.</summary>
     public async Task<MessagingLimitStatus?> RemainingAsync(int portfolioId, CancellationToken ct = default)
@@ -31,10 +29,7 @@ public sealed class MessagingLimitBudget(AppDbContext db)
             .FirstOrDefaultAsync(ct);
         if (portfolio is null)
             return null;
-        var used = await UsedLast24HoursAsync(portfolioId, ct);
+        var used = (await limits.UsageAsync(portfolioId, ct))?.Used ?? 0;
         return new MessagingLimitStatus(portfolio.Name, portfolio.MessagingLimitTier, portfolio.MessagingLimitTier.UniqueRecipientsPer24Hours(), used);
     }
-
-    /// <summary>Unique users messaged from the portfolio in the trailing 24 hours: none until campaigns send (see the class remarks).</summary>
-    private static Task<int> UsedLast24HoursAsync(int portfolioId, CancellationToken ct) => Task.FromResult(0);
 }

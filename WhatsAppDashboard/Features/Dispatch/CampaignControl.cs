@@ -1,5 +1,6 @@
 using Npgsql;
 using WhatsAppDashboard.Features.Campaigns;
+using WhatsAppDashboard.Features.Scheduling;
 
 namespace WhatsAppDashboard.Features.Dispatch;
 
@@ -19,7 +20,7 @@ public sealed record CampaignActionResult(bool Succeeded, string Message, bool N
 /// the attempts, are allowed while the campaign is running, paused or completed, and move a completed campaign back
 /// to running (a paused one stays paused until resumed).</para>
 /// </summary>
-public sealed class CampaignControl(DispatchDatabase database, DispatchSignal signal, TimeProvider clock)
+public sealed class CampaignControl(DispatchDatabase database, DispatchSignal signal, CampaignScheduler scheduler, TimeProvider clock)
 {
     private static readonly string[] RetryableStatuses = [nameof(CampaignStatus.Running), nameof(CampaignStatus.Paused), nameof(CampaignStatus.Completed)];
 
@@ -66,6 +67,8 @@ public sealed class CampaignControl(DispatchDatabase database, DispatchSignal si
             """, transaction).With("id", campaignId).With("reason", OutcomeWriter.CancelledReason);
         var skipped = await skip.ExecuteScalarAsync(ct) is long n ? (int)n : 0;
         await transaction.CommitAsync(ct);
+        // A cancelled campaign's schedule is dropped wherever the cancel came from (page, endpoint, API).
+        await scheduler.UnscheduleAsync(campaignId, ct);
         return new CampaignActionResult(true,
             $"“{name}” is cancelled" + (skipped > 0 ? $": {skipped:N0} recipient(s) not yet sent are skipped." : "."), Recipients: skipped);
     }
