@@ -2,6 +2,7 @@ using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Components;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Accounts;
+using WhatsAppDashboard.Features.Api;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
@@ -29,6 +30,7 @@ builder.AddContacts();
 builder.AddCampaigns();
 builder.AddDispatch();
 builder.AddWebhooks();
+builder.AddApi();
 builder.AddScheduling();
 builder.AddCommandLine();
 
@@ -46,6 +48,7 @@ app.MapContacts();
 app.MapCampaigns();
 app.MapDispatch();
 app.MapWebhooks();
+app.MapApi();
 app.MapAppShell();
 app.MapSandbox();
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using WhatsAppDashboard.Features.Accounts;
+using WhatsAppDashboard.Features.Api;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.Auth;
@@ -26,6 +27,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<CampaignAudienceReject> CampaignAudienceRejects => Set<CampaignAudienceReject>();
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
     public DbSet<WebhookInboxEntry> WebhookInbox => Set<WebhookInboxEntry>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
