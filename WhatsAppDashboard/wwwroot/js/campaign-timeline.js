@@ -15,7 +15,7 @@ function draw(canvas) {
   } catch {
     return;
   }
-  const crowded = data.labels.length > 60;
+  const crowded = data.labels.length > 30;
   new window.Chart(canvas, {
     type: 'line',
     data: {
@@ -27,7 +27,7 @@ function draw(canvas) {
         backgroundColor: s.color,
         borderWidth: 2,
         pointRadius: crowded ? 0 : 2,
-        tension: 0.2,
+        cubicInterpolationMode: 'monotone',
       })),
     },
     options: {

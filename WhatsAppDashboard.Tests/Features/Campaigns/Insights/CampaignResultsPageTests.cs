@@ -81,6 +81,9 @@ public sealed class CampaignResultsPageTests(CampaignsAppFactory app) : IClassFi
         Column(failed, "phone").Should().Equal("+447700900016");
         Column(failed, "error").Should().Equal("131026 Message undeliverable: Unable to deliver the message.");
         failed.QuerySelector<IHtmlSelectElement>("#recipients-status")!.Value.Should().Be("failed");
+        var failedAt = failed.QuerySelector("[data-testid=recipients-table] [data-field=status-at]")!;
+        failedAt.Text().Should().Be("2026-11-20 10:04:01");
+        failedAt.ClassList.Should().NotContain("d-xl-none", "the failure time has no column of its own, so it shows on wide screens too");
 
         var none = await client.GetPageAsync($"/campaigns/{id}?q=nobody");
         none.QuerySelector("[data-testid=recipients-section] [data-testid=empty-state]").Text().Should().Contain("No recipients match this filter");
