@@ -45,6 +45,10 @@ function draw(canvas) {
 }
 
 if (window.Chart) {
+  // Axis text and grid lines in the page's own colours, so the chart reads in the dark theme too.
+  const page = getComputedStyle(document.documentElement);
+  window.Chart.defaults.color = page.getPropertyValue('--bs-secondary-color').trim() || window.Chart.defaults.color;
+  window.Chart.defaults.borderColor = page.getPropertyValue('--bs-border-color-translucent').trim() || window.Chart.defaults.borderColor;
   for (const canvas of document.querySelectorAll('canvas[data-timeline]')) {
     draw(canvas);
   }
