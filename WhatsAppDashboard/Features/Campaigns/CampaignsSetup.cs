@@ -1,5 +1,6 @@
 using WhatsAppDashboard.Common.Csv;
 using WhatsAppDashboard.Features.Campaigns.Audiences;
+using WhatsAppDashboard.Features.Campaigns.Insights;
 using WhatsAppDashboard.Features.Campaigns.Wizard;
 
 namespace WhatsAppDashboard.Features.Campaigns;
@@ -16,12 +17,15 @@ public static class CampaignsSetup
         builder.Services.AddScoped<CampaignOverviews>();
         builder.Services.AddScoped<MessagingLimitBudget>();
         builder.AddCampaignAudiences();
+        builder.Services.AddScoped<CampaignInsights>();
+        builder.Services.AddScoped<RecipientCsvExport>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app)
     {
         app.MapCsvAudienceEndpoints();
+        app.MapCampaignInsightsEndpoints();
         return app;
     }
 

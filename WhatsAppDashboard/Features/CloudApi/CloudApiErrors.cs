@@ -55,6 +55,53 @@ public static partial class CloudApiErrors
         _ => ByHttpStatus(httpStatus),
     };
 
+    /// <summary>
+    /// A short title for an error code, for reports that group failures by code when no message was stored with
+    /// them; null for codes we do not know (the caller shows the code alone).
+    /// </summary>
+    public static string? TitleOf(int code) => code switch
+    {
+        TimeoutCode => "Timed out",
+        NetworkErrorCode => "Network error",
+        UnexpectedResponseCode => "Unexpected response",
+        InvalidTargetCode => "Invalid account settings",
+        1 => "API unknown error",
+        2 => "API service temporarily unavailable",
+        4 => "Too many API calls",
+        10 => "Permission denied",
+        100 => "Invalid parameter",
+        190 => "Access token expired or invalid",
+        >= 200 and <= 299 => "API permission error",
+        368 => "Temporarily blocked for policy violations",
+        80007 => "WhatsApp Business Account rate limit reached",
+        130429 => "Throughput limit reached",
+        131008 => "Required parameter is missing",
+        131009 => "Parameter value is not valid",
+        131016 => "Service unavailable",
+        131021 => "Recipient cannot be the sender",
+        131026 => "Message undeliverable",
+        131031 => "Business account locked",
+        131042 => "Business eligibility or payment issue",
+        131045 => "Phone number not registered (certificate)",
+        131047 => "Re-engagement message outside the 24-hour window",
+        131048 => "Spam rate limit hit",
+        131049 => "Not delivered to maintain healthy ecosystem engagement",
+        131050 => "User stopped marketing messages",
+        131051 => "Unsupported message type",
+        131056 => "Pair rate limit hit (too many messages to this user)",
+        132000 => "Template parameter count mismatch",
+        132001 => "Template does not exist",
+        132005 => "Template text too long after parameters",
+        132007 => "Template format character policy violated",
+        132012 => "Template parameter format mismatch",
+        132015 => "Template is paused",
+        132016 => "Template is disabled",
+        >= 132000 and <= 132999 => "Template problem",
+        133004 => "Server temporarily unavailable",
+        133010 => "Phone number not registered on the Cloud API",
+        _ => null,
+    };
+
     /// <summary>Codes Meta has not told us about are judged by the HTTP status alone.</summary>
     private static ErrorClass ByHttpStatus(int? httpStatus) => httpStatus switch
     {
