@@ -975,6 +975,9 @@ namespace WhatsAppDashboard.Data.Migrations
                         .HasDatabaseName("ix_campaign_recipients_sent_at")
                         .HasFilter("sent_at IS NOT NULL");
 
+                    b.HasIndex("CampaignId", "Id")
+                        .HasDatabaseName("ix_campaign_recipients_campaign_id_id");
+
                     b.HasIndex("CampaignId", "Phone")
                         .HasDatabaseName("ix_campaign_recipients_campaign_id_phone");
 

@@ -67,5 +67,7 @@ public sealed class CampaignRecipientConfiguration : IEntityTypeConfiguration<Ca
         // The trailing-24-hour messaging-limit count reads recent sends.
         builder.HasIndex(r => r.SentAt).HasFilter("sent_at IS NOT NULL");
         builder.HasIndex(r => new { r.CampaignId, r.Phone });
+        // Pages and exports of one campaign's recipients in id order, without walking other campaigns' rows.
+        builder.HasIndex(r => new { r.CampaignId, r.Id });
     }
 }
