@@ -18,6 +18,12 @@ public static class WebhookTestData
         return await scope.ServiceProvider.GetRequiredService<AppDbContext>().WhatsAppAccounts.AsNoTracking().SingleAsync(a => a.Id == accountId);
     }
 
+    public static async Task<WhatsAppDashboard.Features.Templates.WhatsAppTemplate> TemplateAsync(this AppFactory app, int templateId)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().WhatsAppTemplates.AsNoTracking().SingleAsync(t => t.Id == templateId);
+    }
+
     private static string Notification(string phoneNumberId, string valueItems) =>
         "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba\",\"changes\":[{\"field\":\"messages\",\"value\":{" +
         "\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"12025550100\",\"phone_number_id\":\"" + phoneNumberId + "\"}," +

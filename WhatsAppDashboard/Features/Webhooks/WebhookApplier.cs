@@ -15,10 +15,13 @@ namespace WhatsAppDashboard.Features.Webhooks;
 /// </summary>
 public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookApplier> logger)
 {
-    /// <summary>Words that opt a contact out when sent alone (several languages).</summary>
-    private static readonly HashSet<string> StopWords = new(StringComparer.OrdinalIgnoreCase)
+    private readonly IReadOnlySet<string> _stopKeywords = options.Value.EffectiveStopKeywords();
+
+    /// <summary>Template statuses Meta announces that we store as they are; other events (quality flags, category
+    /// changes) leave the status alone.</summary>
+    private static readonly HashSet<string> TemplateStatuses = new(StringComparer.Ordinal)
     {
-        "STOP", "UNSUBSCRIBE", "STOPP", "ARRET", "ARRÊT", "PARAR", "BAJA", "ALTO", "DESCADASTRAR", "ABMELDEN", "HALT", "CANCELAR",
+        "APPROVED", "REJECTED", "PENDING", "PAUSED", "DISABLED", "IN_APPEAL", "PENDING_DELETION", "DELETED", "ARCHIVED", "LIMIT_EXCEEDED",
     };
 
     /// <summary>Claims the oldest unapplied webhook (skipping ones another instance holds) and applies it.
@@ -30,24 +33,31 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         long id;
         int accountId;
         string payload;
+        int attempts;
+        var now = clock.GetUtcNow();
+        // A status kept back for a message id not stored yet is a copy whose received_at is the time it is due again.
         await using (var claim = connection.Command(
             """
-            SELECT id, account_id, payload::text FROM webhook_inbox
-            WHERE processed_at IS NULL AND attempts < @max
+            SELECT id, account_id, payload::text, attempts FROM webhook_inbox
+            WHERE processed_at IS NULL AND attempts < @max AND received_at <= @now
             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-            """, transaction).With("max", options.Value.MaxAttempts))
+            """, transaction).With("max", options.Value.MaxAttempts).With("now", now))
         await using (var reader = await claim.ExecuteReaderAsync(ct))
         {
             if (!await reader.ReadAsync(ct))
                 return false;
-            (id, accountId, payload) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2));
+            (id, accountId, payload, attempts) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3));
         }
 
         await transaction.SaveAsync("apply", ct);
         string? error = null;
         try
         {
-            await ApplyPayloadAsync(connection, transaction, accountId, payload, ct);
+            var waiting = new List<JsonElement>();
+            var mayWait = attempts + 1 < options.Value.MaxAttempts;
+            using var document = await ApplyPayloadAsync(connection, transaction, accountId, payload, mayWait ? waiting : null, ct);
+            if (waiting.Count > 0)
+                await KeepForLaterAsync(connection, transaction, accountId, document.RootElement, waiting, attempts + 1, now, ct);
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException or PostgresException or InvalidOperationException or FormatException)
         {
@@ -67,34 +77,103 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         return true;
     }
 
-    private async Task ApplyPayloadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, string payload, CancellationToken ct)
+    /// <summary>Applies every change of the payload; statuses whose message id is not known yet go to
+    /// <paramref name="waiting"/> when given (else they are dropped). Returns the parsed payload.</summary>
+    private async Task<JsonDocument> ApplyPayloadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, string payload,
+        List<JsonElement>? waiting, CancellationToken ct)
     {
-        using var document = JsonDocument.Parse(payload);
-        if (!document.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
-            throw new InvalidDataException("The webhook has no entry list.");
-        foreach (var entry in entries.EnumerateArray())
+        var document = JsonDocument.Parse(payload);
+        try
         {
-            if (!entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
-                continue;
-            foreach (var change in changes.EnumerateArray())
+            if (!document.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException("The webhook has no entry list.");
+            foreach (var entry in entries.EnumerateArray())
             {
-                if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+                if (!entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
                     continue;
-                if (value.TryGetProperty("statuses", out var statuses) && statuses.ValueKind == JsonValueKind.Array)
+                foreach (var change in changes.EnumerateArray())
                 {
-                    foreach (var status in statuses.EnumerateArray())
-                        await ApplyStatusAsync(connection, transaction, accountId, status, ct);
-                }
-                if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
-                {
-                    foreach (var message in messages.EnumerateArray())
-                        await ApplyInboundAsync(connection, transaction, accountId, message, ct);
+                    if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+                        continue;
+                    if (Text(change, "field") == "message_template_status_update")
+                    {
+                        await ApplyTemplateStatusAsync(connection, transaction, accountId, Text(entry, "id"), value, ct);
+                        continue;
+                    }
+                    if (value.TryGetProperty("statuses", out var statuses) && statuses.ValueKind == JsonValueKind.Array)
+                    {
+                        foreach (var status in statuses.EnumerateArray())
+                        {
+                            if (!await ApplyStatusAsync(connection, transaction, accountId, status, waiting is not null, ct))
+                                waiting!.Add(status);
+                        }
+                    }
+                    if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+                    {
+                        foreach (var message in messages.EnumerateArray())
+                            await ApplyInboundAsync(connection, transaction, accountId, message, ct);
+                    }
+                    if (value.TryGetProperty("user_preferences", out var preferences) && preferences.ValueKind == JsonValueKind.Array)
+                    {
+                        foreach (var preference in preferences.EnumerateArray())
+                            await ApplyUserPreferenceAsync(connection, transaction, preference, ct);
+                    }
                 }
             }
+            return document;
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
         }
     }
 
-    private async Task ApplyStatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, JsonElement status, CancellationToken ct)
+    /// <summary>Stores the statuses that wait for their message id as a webhook of their own, due again after a pause.</summary>
+    private async Task KeepForLaterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, JsonElement original,
+        List<JsonElement> waiting, int attempts, DateTimeOffset now, CancellationToken ct)
+    {
+        var metadata = original.TryGetProperty("entry", out var entries) && entries.GetArrayLength() > 0
+            && entries[0].TryGetProperty("changes", out var changes) && changes.GetArrayLength() > 0
+            && changes[0].TryGetProperty("value", out var value) && value.TryGetProperty("metadata", out var m) ? m : (JsonElement?)null;
+        var copy = new Dictionary<string, object?>
+        {
+            ["object"] = "whatsapp_business_account",
+            ["entry"] = new[]
+            {
+                new Dictionary<string, object?>
+                {
+                    ["changes"] = new[]
+                    {
+                        new Dictionary<string, object?>
+                        {
+                            ["field"] = "messages",
+                            ["value"] = new Dictionary<string, object?>
+                            {
+                                ["messaging_product"] = "whatsapp", ["metadata"] = metadata, ["statuses"] = waiting,
+                            },
+                        },
+                    },
+                },
+            },
+        };
+        var ids = string.Join(", ", waiting.Select(s => Text(s, "id")).Distinct().Take(5));
+        var due = now + TimeSpan.FromSeconds(options.Value.UnknownMessageRetrySeconds * attempts);
+        await using var insert = connection.Command(
+            """
+            INSERT INTO webhook_inbox (received_at, account_id, payload, attempts, error)
+            VALUES (@due, @account, @payload::jsonb, @attempts, @error)
+            """, transaction)
+            .With("due", due).With("account", accountId).With("payload", JsonSerializer.Serialize(copy)).With("attempts", attempts)
+            .With("error", Sql.Fit($"Waiting for message id(s) {ids}: kept until the send result is stored.", 2000));
+        await insert.ExecuteNonQueryAsync(ct);
+        logger.LogInformation("{Count} status(es) for message ids not stored yet are kept and tried again at {Due}.", waiting.Count, due);
+    }
+
+    /// <summary>Applies one status. Returns false (and changes nothing) when <paramref name="mayWait"/> and its message id is
+    /// not stored yet while a send of this account is in flight: its result may simply not be written yet.</summary>
+    private async Task<bool> ApplyStatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, JsonElement status,
+        bool mayWait, CancellationToken ct)
     {
         var messageId = Text(status, "id") ?? throw new InvalidDataException("A status has no message id.");
         var name = Text(status, "status") ?? throw new InvalidDataException($"The status of message {messageId} has no name.");
@@ -111,11 +190,15 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
             _ => null,
         };
         if (forward is null && name != "failed")
-            return; // Other statuses (e.g. "deleted", "warning") say nothing about delivery.
+            return true; // Other statuses (e.g. "deleted", "warning") say nothing about delivery.
 
         var campaignId = await FindCampaignAsync(connection, transaction, accountId, messageId, recipientId, ct);
         if (campaignId is null)
-            return; // A message this dashboard did not send (or a recipient already deleted): nothing to update.
+        {
+            if (mayWait && await SendInFlightAsync(connection, transaction, accountId, ct))
+                return false;
+            return true; // A message this dashboard did not send (or a recipient already deleted): nothing to update.
+        }
 
         string update;
         NpgsqlCommand command;
@@ -156,6 +239,110 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                 .With("rid", NpgsqlTypes.NpgsqlDbType.Bigint, recipientId).With("at", at)
                 .ExecuteNonQueryAsync(ct);
         }
+        return true;
+    }
+
+    /// <summary>True while some recipient of this account is being sent and its message id is not stored yet.</summary>
+    private static async Task<bool> SendInFlightAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, CancellationToken ct)
+    {
+        await using var command = connection.Command(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+                WHERE c.account_id = @account AND c.status IN ('Running', 'Paused', 'Cancelled') AND r.status = 'Sending' AND r.message_id IS NULL)
+            """, transaction).With("account", accountId);
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    /// <summary>Meta's <c>message_template_status_update</c>: the template (by Meta's id, or name and language) of every
+    /// number of the same WhatsApp Business Account takes the new status, audited. Only APPROVED ones can be sent.</summary>
+    private async Task ApplyTemplateStatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, string? wabaId,
+        JsonElement value, CancellationToken ct)
+    {
+        var newStatus = Text(value, "event")?.Trim().ToUpperInvariant();
+        if (newStatus is null || !TemplateStatuses.Contains(newStatus))
+            return;
+        var templateId = value.TryGetProperty("message_template_id", out var idElement)
+            ? idElement.ValueKind switch { JsonValueKind.Number => idElement.GetRawText(), JsonValueKind.String => idElement.GetString(), _ => null }
+            : null;
+        var name = Text(value, "message_template_name");
+        var language = Text(value, "message_template_language");
+        if (templateId is null && (name is null || language is null))
+            throw new InvalidDataException("A template status update names no template.");
+        var reason = Text(value, "reason");
+        await using var command = connection.Command(
+            """
+            WITH account AS (SELECT waba_id FROM whatsapp_accounts WHERE id = @account),
+            target AS (
+                SELECT t.id, t.status AS old_status, t.name, t.language FROM whatsapp_templates t
+                JOIN whatsapp_accounts a ON a.id = t.account_id
+                WHERE a.waba_id = (SELECT waba_id FROM account) AND (@waba IS NULL OR a.waba_id = @waba)
+                  AND ((@template_id IS NOT NULL AND t.meta_template_id = @template_id)
+                       OR (@name IS NOT NULL AND t.name = @name AND t.language = @language))
+                  AND t.status <> @status
+                FOR UPDATE OF t
+            ), changed AS (
+                UPDATE whatsapp_templates t SET status = @status FROM target WHERE t.id = target.id
+                RETURNING target.name, target.language, target.old_status)
+            INSERT INTO audit_entries (at, actor, action, target, details)
+            SELECT @now, @actor, 'templates.status', left(name || ' (' || language || ')', 256),
+                   left(old_status || ' -> ' || @status || ' (Meta webhook' || COALESCE(', reason: ' || @reason, '') || ')', 2000)
+            FROM changed
+            """, transaction)
+            .With("account", accountId).With("waba", NpgsqlTypes.NpgsqlDbType.Varchar, wabaId)
+            .With("template_id", NpgsqlTypes.NpgsqlDbType.Varchar, templateId)
+            .With("name", NpgsqlTypes.NpgsqlDbType.Varchar, name).With("language", NpgsqlTypes.NpgsqlDbType.Varchar, language)
+            .With("status", newStatus).With("reason", NpgsqlTypes.NpgsqlDbType.Text, reason is null or "NONE" ? null : reason)
+            .With("now", clock.GetUtcNow()).With("actor", OutcomeWriter.SystemActor);
+        var changedCount = await command.ExecuteNonQueryAsync(ct);
+        logger.LogInformation("Template status update {Status} changed {Count} template(s).", newStatus, changedCount);
+    }
+
+    /// <summary>Meta's <c>user_preferences</c>: a person stopped (or resumed) marketing messages from this business.</summary>
+    private async Task ApplyUserPreferenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JsonElement preference, CancellationToken ct)
+    {
+        if (!string.Equals(Text(preference, "category"), "marketing_messages", StringComparison.OrdinalIgnoreCase))
+            return;
+        var waId = Text(preference, "wa_id");
+        var choice = Text(preference, "value")?.Trim().ToLowerInvariant();
+        if (waId is null || choice is not ("stop" or "resume"))
+            return;
+        var phone = "+" + waId.TrimStart('+');
+        var stop = choice == "stop";
+        await SetOptOutAsync(connection, transaction, phone, stop, Timestamp(preference),
+            stop ? "Meta user_preferences: stopped marketing messages" : "Meta user_preferences: resumed marketing messages", ct);
+    }
+
+    /// <summary>Opts the contact with this phone out (or back in) when it is not already, with an audit entry. A person not
+    /// in the contact book is added, opted out, so no later campaign (a CSV audience, say) reaches them.</summary>
+    private async Task SetOptOutAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string phone, bool optOut, DateTimeOffset at,
+        string why, CancellationToken ct)
+    {
+        if (phone.Length is < 9 or > 16 || !phone.Skip(1).All(char.IsAsciiDigit))
+            return; // Not a WhatsApp id we could have messaged.
+        var sql = optOut
+            ? """
+              WITH changed AS (
+                  INSERT INTO contacts AS c (phone, name, attributes, is_opted_out, opted_out_at, is_blocked, is_active, created_at, updated_at)
+                  VALUES (@phone, '', '{}'::jsonb, true, @at, false, true, @at, @at)
+                  ON CONFLICT (phone) DO UPDATE SET is_opted_out = true, opted_out_at = EXCLUDED.opted_out_at, updated_at = EXCLUDED.updated_at
+                  WHERE NOT c.is_opted_out
+                  RETURNING c.phone)
+              INSERT INTO audit_entries (at, actor, action, target, details)
+              SELECT @at, @actor, 'contacts.optout', phone, @why FROM changed
+              """
+            : """
+              WITH changed AS (
+                  UPDATE contacts SET is_opted_out = false, opted_out_at = NULL, updated_at = @at
+                  WHERE phone = @phone AND is_opted_out
+                  RETURNING phone)
+              INSERT INTO audit_entries (at, actor, action, target, details)
+              SELECT @at, @actor, 'contacts.optin', phone, @why FROM changed
+              """;
+        await using var command = connection.Command(sql, transaction)
+            .With("phone", phone).With("at", at).With("actor", OutcomeWriter.SystemActor).With("why", Sql.Fit(why, 2000));
+        if (await command.ExecuteNonQueryAsync(ct) > 0)
+            logger.LogInformation("A contact was opted {Direction} by a webhook.", optOut ? "out" : "back in");
     }
 
     /// <summary>The campaign of the recipient a status is about, locked first (the dispatcher's lock order:
@@ -246,18 +433,17 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
             case "text":
                 var body = message.TryGetProperty("text", out var text) ? Text(text, "body") : null;
                 var from = Text(message, "from");
-                if (body is null || from is null || !StopWords.Contains(body.Trim().Trim('.', '!')))
+                if (body is null || from is null || !IsStopKeyword(body))
                     return;
-                await using (var optOut = connection.Command(
-                    "UPDATE contacts SET is_opted_out = true, opted_out_at = @at WHERE phone = @phone AND NOT is_opted_out", transaction))
-                {
-                    var changed = await optOut.With("phone", "+" + from).With("at", at).ExecuteNonQueryAsync(ct);
-                    if (changed > 0)
-                        logger.LogInformation("A contact opted out by replying to a campaign message.");
-                }
+                await SetOptOutAsync(connection, transaction, "+" + from.TrimStart('+'), true, at,
+                    $"Replied \"{Sql.Fit(body.Trim(), 40)}\" on WhatsApp", ct);
                 break;
         }
     }
+
+    /// <summary>True when the whole reply, without surrounding spaces and punctuation, is one of the stop keywords.</summary>
+    private bool IsStopKeyword(string body) =>
+        _stopKeywords.Contains(body.Trim().Trim('.', '!', '?', ',', ';', '"', '\'', ' '));
 
     private static (int? Code, string? Title) FirstError(JsonElement status)
     {

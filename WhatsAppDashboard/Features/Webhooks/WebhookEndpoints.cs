@@ -53,7 +53,7 @@ public static class WebhookEndpoints
         if (body is null)
             return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
 
-        var phoneNumberIds = PhoneNumberIds(body);
+        var (phoneNumberIds, wabaIds) = Addressees(body);
         if (phoneNumberIds is null)
         {
             logger.LogWarning("Webhook rejected: the body is not a WhatsApp notification.");
@@ -61,14 +61,15 @@ public static class WebhookEndpoints
         }
         var signature = request.Headers[SignatureHeader].ToString();
         var candidates = await db.WhatsAppAccounts.AsNoTracking()
-            .Where(a => phoneNumberIds.Contains(a.PhoneNumberId))
+            .Where(a => phoneNumberIds.Contains(a.PhoneNumberId) || (a.WabaId != "" && wabaIds.Contains(a.WabaId)))
+            .OrderBy(a => a.Id)
             .ToListAsync(ct);
         var account = candidates.FirstOrDefault(a => SignatureMatches(body, signature, secrets.AppSecret(a)));
         if (account is null)
         {
             // Phone number ids come from an unauthenticated body: logged, the signature never.
-            logger.LogWarning("Webhook rejected: no account for phone number id(s) {PhoneNumberIds} whose app secret matches the signature.",
-                string.Join(", ", phoneNumberIds));
+            logger.LogWarning("Webhook rejected: no account for phone number id(s) {PhoneNumberIds} or WABA id(s) {WabaIds} whose app secret matches the signature.",
+                string.Join(", ", phoneNumberIds), string.Join(", ", wabaIds));
             return Results.Unauthorized();
         }
 
@@ -100,16 +101,18 @@ public static class WebhookEndpoints
         return buffer.ToArray();
     }
 
-    /// <summary>The business phone number ids the notification is about, or null when it is not JSON of that shape.</summary>
-    private static List<string>? PhoneNumberIds(byte[] body)
+    /// <summary>The business phone number ids the notification is about, and the WhatsApp Business Account ids of changes
+    /// that name no number (template status updates); null ids when the body is not JSON of that shape.</summary>
+    private static (List<string>? PhoneNumberIds, List<string> WabaIds) Addressees(byte[] body)
     {
+        var wabaIds = new List<string>();
         try
         {
             using var document = JsonDocument.Parse(body);
             var ids = new List<string>();
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
-                return null;
+                return (null, wabaIds);
             foreach (var entry in entries.EnumerateArray())
             {
                 if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
@@ -120,15 +123,23 @@ public static class WebhookEndpoints
                         && change.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Object
                         && value.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
                         && metadata.TryGetProperty("phone_number_id", out var id) && id.ValueKind == JsonValueKind.String
-                        && id.GetString() is { Length: > 0 } phoneNumberId && !ids.Contains(phoneNumberId))
-                        ids.Add(phoneNumberId);
+                        && id.GetString() is { Length: > 0 } phoneNumberId)
+                    {
+                        if (!ids.Contains(phoneNumberId))
+                            ids.Add(phoneNumberId);
+                    }
+                    else if (entry.TryGetProperty("id", out var waba) && waba.ValueKind == JsonValueKind.String
+                             && waba.GetString() is { Length: > 0 } wabaId && !wabaIds.Contains(wabaId))
+                    {
+                        wabaIds.Add(wabaId);
+                    }
                 }
             }
-            return ids;
+            return (ids, wabaIds);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, wabaIds);
         }
     }
 

@@ -7,6 +7,24 @@ public sealed class WebhookOptions
     public int PollIntervalMilliseconds { get; set; } = 1000;
     /// <summary>Tries before a webhook that cannot be applied is left alone (kept, with its error).</summary>
     public int MaxAttempts { get; set; } = 5;
+    /// <summary>How long a status for a message id not stored yet waits before it is tried again (each wait counts as an
+    /// attempt, so it is given up after <see cref="MaxAttempts"/>).</summary>
+    public double UnknownMessageRetrySeconds { get; set; } = 3;
+    /// <summary>Replies that opt a contact out when they are the whole message (case-insensitive, surrounding
+    /// punctuation ignored). When not configured, <see cref="DefaultStopKeywords"/> apply.</summary>
+    public List<string>? StopKeywords { get; set; }
+
+    /// <summary>Opt-out words in the languages our users' audiences speak most.</summary>
+    public static readonly IReadOnlyList<string> DefaultStopKeywords =
+    [
+        "STOP", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPP", "ARRET", "ARRÊT", "PARAR", "BAJA", "ALTO", "CANCELAR",
+        "DESCADASTRAR", "SAIR", "ABMELDEN", "HALT", "ANNULLA", "DISISCRIVI", "AFMELDEN", "UITSCHRIJVEN",
+    ];
+
+    /// <summary>The keywords in force: the configured list when there is one, else the defaults.</summary>
+    public IReadOnlySet<string> EffectiveStopKeywords() =>
+        new HashSet<string>((StopKeywords is { Count: > 0 } ? StopKeywords : DefaultStopKeywords)
+            .Select(k => k.Trim()).Where(k => k.Length > 0), StringComparer.OrdinalIgnoreCase);
 }
 
 public static class WebhooksSetup
@@ -15,6 +33,7 @@ public static class WebhooksSetup
     {
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
             .Validate(o => o.PollIntervalMilliseconds > 0 && o.MaxAttempts > 0, "Webhooks:PollIntervalMilliseconds and Webhooks:MaxAttempts must be positive.")
+            .Validate(o => o.UnknownMessageRetrySeconds > 0, "Webhooks:UnknownMessageRetrySeconds must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookInboxSignal>();
         builder.Services.AddSingleton<WebhookApplier>();
