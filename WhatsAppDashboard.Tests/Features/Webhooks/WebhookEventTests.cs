@@ -20,7 +20,8 @@ public sealed class WebhookEventTests(WebhookEventTests.Factory app) : IClassFix
             // A test holds a row in 'sending' on purpose: it must not turn 'unknown' meanwhile.
             ["Dispatch:StaleSendingAfterSeconds"] = "600",
             ["Webhooks:PollIntervalMilliseconds"] = "100",
-            ["Webhooks:UnknownMessageRetrySeconds"] = "0.3",
+            // Long enough for a busy machine to get from "kept" to the send result being written.
+            ["Webhooks:UnknownMessageRetrySeconds"] = "2",
         };
     }
 
@@ -67,11 +68,13 @@ public sealed class WebhookEventTests(WebhookEventTests.Factory app) : IClassFix
         var pid = (await app.AccountAsync(sandbox.AccountId)).PhoneNumberId;
         var campaignId = await app.StartCampaignAsync(sandbox, DispatchTestData.NewPhones(2));
         var rows = await app.WaitForRecipientsAsync(campaignId, r => r.All(x => x.Status == RecipientStatus.Sent), "all sent");
-        // Meta answered the send, but the dispatcher has not written the wamid yet: the row is still 'sending'.
+        // Meta answered the send, but the dispatcher has not written the wamid yet: the row is still 'sending' and the
+        // campaign still running.
+        await app.WaitForStatusAsync(campaignId, CampaignStatus.Completed);
         await app.ExecuteAsync(
             """
             UPDATE campaign_recipients SET status = 'Sending', message_id = NULL, sending_at = now() WHERE id = @id;
-            UPDATE campaigns SET sent_count = sent_count - 1 WHERE id = @campaign
+            UPDATE campaigns SET sent_count = sent_count - 1, status = 'Running', completed_at = NULL WHERE id = @campaign
             """, ("id", rows[0].Id), ("campaign", campaignId));
         var wamid = "wamid.ahead-" + Guid.NewGuid().ToString("N");
 
