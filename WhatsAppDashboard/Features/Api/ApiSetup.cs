@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using WhatsAppDashboard.Features.Api.Accounts;
+using WhatsAppDashboard.Features.Api.Dashboard;
 
 namespace WhatsAppDashboard.Features.Api;
 
@@ -36,6 +37,7 @@ public static class ApiSetup
             .WithTags("API v1");
 
         api.MapAccountsApi();
+        api.MapDashboardApi();
 
         // An unknown address under the API answers in the API's own language.
         api.MapFallback(() => ApiProblems.NotFound("There is no such API endpoint."));
