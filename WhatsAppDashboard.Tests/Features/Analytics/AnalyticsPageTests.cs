@@ -55,6 +55,11 @@ public sealed class AnalyticsPageTests(AnalyticsAppFactory app) : IClassFixture<
         accountOnly.QuerySelector($"#filter-account option[value='{app.AccountB}']")!.HasAttribute("selected").Should().BeTrue();
         accountOnly.QuerySelector("a[data-sort=sent] i")!.GetAttribute("class").Should().Contain("sort-up");
 
+        var from = app.Today.AddDays(-20);
+        var edited = await client.GetPageAsync($"/analytics?range=7&from={from:yyyy-MM-dd}&to={app.Today.AddDays(-10):yyyy-MM-dd}");
+        edited.QuerySelector("#filter-range option[value=custom]")!.HasAttribute("selected").Should().BeTrue("dates changed by hand make a custom range");
+        edited.QuerySelector("[data-testid=range-summary]").Text().Should().Contain("(11 days");
+
         var backwards = await client.GetPageAsync("/analytics?range=custom&from=2026-05-10&to=2026-05-01");
         backwards.QuerySelector("[data-testid=range-problem]").Text().Should().Contain("ends before it starts");
 

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace WhatsAppDashboard.Features.Analytics;
 
 /// <summary>
-/// The analytics page's address (<c>range</c> = 7, 30, 90 or custom with <c>from</c>/<c>to</c>, <c>account</c>,
+/// The analytics page's address (<c>range</c> = 7, 30, 90 or custom with <c>from</c>/<c>to</c> — dates that differ from the
+/// preset's also make a custom range —, <c>account</c>,
 /// <c>sort</c>, <c>dir</c>) read into a query. Anything unusable falls back to the last 30 days with a message saying
 /// why, so a hand-edited link still shows something sensible.
 /// </summary>
@@ -21,7 +22,11 @@ public sealed record AnalyticsPageQuery(AnalyticsQuery Query, string Range, stri
         var descending = !string.Equals(dir, "asc", StringComparison.OrdinalIgnoreCase);
         AnalyticsQuery Fallback() => AnalyticsQuery.LastDays(DefaultDays, now, zone, accountId) with { Sort = sortBy, Descending = descending };
 
-        var wantsCustom = string.Equals(range, Custom, StringComparison.OrdinalIgnoreCase)
+        var days = int.TryParse(range, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && AnalyticsQuery.PresetDays.Contains(d) ? d : DefaultDays;
+        var preset = AnalyticsQuery.LastDays(days, now, zone, accountId) with { Sort = sortBy, Descending = descending };
+        // The form always sends the dates: dates changed by hand win over the preset they were filled from.
+        var datesChanged = TryDay(from, out var f) && TryDay(to, out var t) && (f != preset.From || t != preset.To);
+        var wantsCustom = string.Equals(range, Custom, StringComparison.OrdinalIgnoreCase) || datesChanged
             || (string.IsNullOrEmpty(range) && (!string.IsNullOrEmpty(from) || !string.IsNullOrEmpty(to)));
         if (wantsCustom)
         {
@@ -33,9 +38,7 @@ public sealed record AnalyticsPageQuery(AnalyticsQuery Query, string Range, stri
                 return new(Fallback(), DefaultDays.ToString(CultureInfo.InvariantCulture), $"A range can cover at most {AnalyticsQuery.MaxDays} days. Showing the last 30 days instead.");
             return new(new AnalyticsQuery(start, end, zone, accountId, sortBy, descending), Custom, null);
         }
-        var days = int.TryParse(range, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && AnalyticsQuery.PresetDays.Contains(d) ? d : DefaultDays;
-        return new(AnalyticsQuery.LastDays(days, now, zone, accountId) with { Sort = sortBy, Descending = descending },
-            days.ToString(CultureInfo.InvariantCulture), null);
+        return new(preset, days.ToString(CultureInfo.InvariantCulture), null);
     }
 
     private static bool TryDay(string? text, out DateOnly day) =>
