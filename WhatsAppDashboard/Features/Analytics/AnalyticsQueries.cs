@@ -45,9 +45,11 @@ public sealed record AnalyticsReport(
 
 /// <summary>
 /// The dashboard's figures, straight from the recipient rows (the truth the campaign counters summarise), each section
-/// in one set-based statement. Campaigns are chosen first by start time and account (index on campaigns), then their
-/// recipients are read through the (campaign_id, status) index, so a query costs the rows of the campaigns in range,
-/// not the whole table. Shared by the analytics page, the home dashboard and the REST API.
+/// in one set-based statement. Campaigns are chosen first by start time and account; their recipients are then read
+/// per campaign (a LATERAL aggregate, or <c>campaign_id = ANY(…)</c>) through the (campaign_id, status) index. A plain
+/// join lets PostgreSQL hash-join the whole recipients table instead: measured on 2 million rows over 200 campaigns, a
+/// 30-day range took 1.6 s that way and 0.45 s this way (same loaded 2-core machine).
+/// Shared by the analytics page, the home dashboard and the REST API.
 /// </summary>
 public sealed class AnalyticsQueries(DispatchDatabase database)
 {
@@ -57,7 +59,8 @@ public sealed class AnalyticsQueries(DispatchDatabase database)
     private const string CampaignsInRange =
         "c.started_at >= @from AND c.started_at < @to AND (@account::int IS NULL OR c.account_id = @account)";
 
-    private const string FigureColumns =
+    /// <summary>One campaign's <see cref="MessageFigures"/> columns, aggregated over its recipients <c>r</c>.</summary>
+    internal const string FigureColumns =
         """
         count(r.id)::int,
         count(*) FILTER (WHERE r.status IN ('Sent', 'Delivered', 'Read'))::int,
@@ -74,8 +77,9 @@ public sealed class AnalyticsQueries(DispatchDatabase database)
         await using var connection = await database.OpenAsync(ct);
         var campaigns = await CampaignFiguresAsync(connection, query, ct);
         var totals = campaigns.Aggregate(MessageFigures.None, (sum, c) => sum.Plus(c.Figures));
-        var reasons = campaigns.Count == 0 ? [] : await FailureReasonsAsync(connection, query, ct);
-        var days = await DailyAsync(connection, query, campaigns.Count > 0, ct);
+        var ids = campaigns.Select(c => c.CampaignId).ToArray();
+        var reasons = ids.Length == 0 ? [] : await FailureReasonsAsync(connection, ids, ct);
+        var days = await DailyAsync(connection, query, ids, ct);
         return new AnalyticsReport(query, totals, Sort(campaigns, query.Sort, query.Descending), reasons, days);
     }
 
@@ -91,12 +95,11 @@ public sealed class AnalyticsQueries(DispatchDatabase database)
     {
         await using var command = Range(connection.Command(
             $"""
-            SELECT c.id, c.name, c.account_id, a.name, c.status, c.started_at, {FigureColumns}
+            SELECT c.id, c.name, c.account_id, a.name, c.status, c.started_at, f.*
             FROM campaigns c
             LEFT JOIN whatsapp_accounts a ON a.id = c.account_id
-            LEFT JOIN campaign_recipients r ON r.campaign_id = c.id
+            CROSS JOIN LATERAL (SELECT {FigureColumns} FROM campaign_recipients r WHERE r.campaign_id = c.id) f
             WHERE {CampaignsInRange}
-            GROUP BY c.id, a.name
             """), query);
         var rows = new List<CampaignFigures>();
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -109,18 +112,18 @@ public sealed class AnalyticsQueries(DispatchDatabase database)
         return rows;
     }
 
-    private static async Task<List<FailureReason>> FailureReasonsAsync(NpgsqlConnection connection, AnalyticsQuery query, CancellationToken ct)
+    private static async Task<List<FailureReason>> FailureReasonsAsync(NpgsqlConnection connection, int[] campaignIds, CancellationToken ct)
     {
         // Grouped like a campaign's own failure reasons: by Meta code, and by message when Meta gave no code.
-        await using var command = Range(connection.Command(
+        await using var command = connection.Command(
             $"""
             SELECT r.error_code, mode() WITHIN GROUP (ORDER BY r.error_message) AS message, count(*) AS failures
-            FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id
-            WHERE {CampaignsInRange} AND r.status = 'Failed'
+            FROM campaign_recipients r
+            WHERE r.campaign_id = ANY(@campaigns) AND r.status = 'Failed'
             GROUP BY r.error_code, CASE WHEN r.error_code IS NULL THEN r.error_message END
             ORDER BY failures DESC, r.error_code NULLS LAST, message
             LIMIT {TopFailureReasons}
-            """), query);
+            """).With("campaigns", campaignIds);
         var reasons = new List<FailureReason>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -133,21 +136,21 @@ public sealed class AnalyticsQueries(DispatchDatabase database)
 
     /// <summary>Each day of the range (none left out) with the messages of the chosen campaigns sent, delivered, read
     /// and failed on it, by the recipients' own timestamps in the query's zone.</summary>
-    private static async Task<List<DailyFigures>> DailyAsync(NpgsqlConnection connection, AnalyticsQuery query, bool anyCampaign, CancellationToken ct)
+    private static async Task<List<DailyFigures>> DailyAsync(NpgsqlConnection connection, AnalyticsQuery query, int[] campaignIds, CancellationToken ct)
     {
         var counts = new Dictionary<DateOnly, (int Sent, int Delivered, int Read, int Failed)>();
-        if (anyCampaign)
+        if (campaignIds.Length > 0)
         {
-            await using var command = Range(connection.Command(
-                $"""
+            await using var command = connection.Command(
+                """
                 SELECT (e.at AT TIME ZONE @zone)::date AS day,
                        count(*) FILTER (WHERE e.kind = 0)::int, count(*) FILTER (WHERE e.kind = 1)::int,
                        count(*) FILTER (WHERE e.kind = 2)::int, count(*) FILTER (WHERE e.kind = 3)::int
-                FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id
+                FROM campaign_recipients r
                 CROSS JOIN LATERAL (VALUES (0, r.sent_at), (1, r.delivered_at), (2, r.read_at), (3, r.failed_at)) AS e(kind, at)
-                WHERE {CampaignsInRange} AND e.at >= @from AND e.at < @to
+                WHERE r.campaign_id = ANY(@campaigns) AND e.at >= @from AND e.at < @to
                 GROUP BY day
-                """), query).With("zone", query.Zone.Id);
+                """).With("campaigns", campaignIds).With("from", query.StartUtc).With("to", query.EndUtc).With("zone", query.Zone.Id);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 counts[reader.GetFieldValue<DateOnly>(0)] = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));

@@ -59,16 +59,21 @@ public sealed class HomeDashboard(AppDbContext db, DispatchDatabase database, An
         return new HomeFigures(running, today, lastSevenDays, week.From, upcoming, await RecentFailuresAsync(now, ct));
     }
 
+    /// <summary>Read campaign by campaign (LATERAL), so PostgreSQL walks the index of each recent campaign instead of
+    /// hash-joining the whole recipients table.</summary>
     private async Task<TodayFigures> TodayAsync(AnalyticsQuery today, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.Command(
             """
-            SELECT count(*) FILTER (WHERE r.sent_at >= @from AND r.sent_at < @to)::int,
-                   count(*) FILTER (WHERE r.delivered_at >= @from AND r.delivered_at < @to)::int,
-                   count(*) FILTER (WHERE r.read_at >= @from AND r.read_at < @to)::int,
-                   count(*) FILTER (WHERE r.failed_at >= @from AND r.failed_at < @to)::int
-            FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id
+            SELECT COALESCE(sum(f.sent), 0)::int, COALESCE(sum(f.delivered), 0)::int, COALESCE(sum(f.read), 0)::int, COALESCE(sum(f.failed), 0)::int
+            FROM campaigns c
+            CROSS JOIN LATERAL (
+                SELECT count(*) FILTER (WHERE r.sent_at >= @from AND r.sent_at < @to) AS sent,
+                       count(*) FILTER (WHERE r.delivered_at >= @from AND r.delivered_at < @to) AS delivered,
+                       count(*) FILTER (WHERE r.read_at >= @from AND r.read_at < @to) AS read,
+                       count(*) FILTER (WHERE r.failed_at >= @from AND r.failed_at < @to) AS failed
+                FROM campaign_recipients r WHERE r.campaign_id = c.id) f
             WHERE c.started_at >= @since AND c.started_at < @to
             """).With("from", today.StartUtc).With("to", today.EndUtc).With("since", today.StartUtc - TodayLookBack);
         await using var reader = await command.ExecuteReaderAsync(ct);
