@@ -168,6 +168,24 @@ public sealed class WebhookEventTests(WebhookEventTests.Factory app) : IClassFix
     }
 
     [Fact]
+    public async Task A_template_paused_by_Meta_pauses_the_running_campaigns_that_use_it_with_the_reason()
+    {
+        var sandbox = await app.CreateSandboxAccountAsync(throughput: 1);
+        var template = await app.TemplateAsync(sandbox.TemplateId);
+        var campaignId = await app.StartCampaignAsync(sandbox, DispatchTestData.NewPhones(40));
+        await app.WaitForRecipientsAsync(campaignId, r => r.Any(x => x.Status == RecipientStatus.Sent), "the first message sent");
+
+        (await app.PostSignedAsync(TemplateStatus($"\"{template.MetaTemplateId}\"", template.Name, template.Language, "DISABLED"))).StatusCode
+            .Should().Be(HttpStatusCode.OK);
+        var paused = await app.WaitForStatusAsync(campaignId, CampaignStatus.Paused, CampaignStatus.Completed);
+
+        paused.Status.Should().Be(CampaignStatus.Paused, "a run at one message a second cannot have finished 40 messages yet");
+        paused.LastError.Should().Contain("DISABLED").And.Contain(template.Name);
+        (await app.RecipientsAsync(campaignId)).Should().Contain(r => r.Status == RecipientStatus.Pending, "nothing more is sent");
+        (await app.ScalarAsync($"SELECT count(*) FROM audit_entries WHERE action = 'campaigns.pause' AND target LIKE '#{campaignId} %'")).Should().Be(1);
+    }
+
+    [Fact]
     public void The_stop_keywords_are_configurable_and_default_to_several_languages()
     {
         var defaults = new WebhookOptions().EffectiveStopKeywords();

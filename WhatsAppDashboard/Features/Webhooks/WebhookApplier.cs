@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.Dispatch;
+using WhatsAppDashboard.Features.Templates;
 
 namespace WhatsAppDashboard.Features.Webhooks;
 
@@ -254,6 +255,11 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         return await command.ExecuteScalarAsync(ct) is true;
     }
 
+    /// <summary>The template a status update names: by Meta's id when it gives one (the same id on every number of the
+    /// WABA), else by name and language.</summary>
+    private const string TemplateMatch =
+        "(CASE WHEN @template_id IS NOT NULL THEN t.meta_template_id = @template_id ELSE t.name = @name AND t.language = @language END)";
+
     /// <summary>Meta's <c>message_template_status_update</c>: the template (by Meta's id, or name and language) of every
     /// number of the same WhatsApp Business Account takes the new status, audited. Only APPROVED ones can be sent.</summary>
     private async Task ApplyTemplateStatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, string? wabaId,
@@ -271,14 +277,13 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
             throw new InvalidDataException("A template status update names no template.");
         var reason = Text(value, "reason");
         await using var command = connection.Command(
-            """
+            $"""
             WITH account AS (SELECT waba_id FROM whatsapp_accounts WHERE id = @account),
             target AS (
                 SELECT t.id, t.status AS old_status, t.name, t.language FROM whatsapp_templates t
                 JOIN whatsapp_accounts a ON a.id = t.account_id
                 WHERE a.waba_id = (SELECT waba_id FROM account) AND (@waba IS NULL OR a.waba_id = @waba)
-                  AND ((@template_id IS NOT NULL AND t.meta_template_id = @template_id)
-                       OR (@name IS NOT NULL AND t.name = @name AND t.language = @language))
+                  AND {TemplateMatch}
                   AND t.status <> @status
                 FOR UPDATE OF t
             ), changed AS (
@@ -296,6 +301,34 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
             .With("now", clock.GetUtcNow()).With("actor", OutcomeWriter.SystemActor);
         var changedCount = await command.ExecuteNonQueryAsync(ct);
         logger.LogInformation("Template status update {Status} changed {Count} template(s).", newStatus, changedCount);
+        if (newStatus == WhatsAppTemplate.Approved)
+            return;
+
+        // Meta refuses every further message with this template: running campaigns pause with the reason instead of
+        // failing their remaining recipients one by one. Locked in id order, as every writer of campaign status does.
+        var running = new List<(int Id, string Template)>();
+        await using (var find = connection.Command(
+            $"""
+            SELECT c.id, t.name FROM campaigns c
+            JOIN whatsapp_templates t ON t.id = c.template_id
+            JOIN whatsapp_accounts a ON a.id = t.account_id
+            WHERE c.status = 'Running' AND a.waba_id = (SELECT waba_id FROM whatsapp_accounts WHERE id = @account)
+              AND {TemplateMatch}
+            ORDER BY c.id
+            FOR NO KEY UPDATE OF c
+            """, transaction)
+            .With("account", accountId).With("template_id", NpgsqlTypes.NpgsqlDbType.Varchar, templateId)
+            .With("name", NpgsqlTypes.NpgsqlDbType.Varchar, name).With("language", NpgsqlTypes.NpgsqlDbType.Varchar, language))
+        await using (var reader = await find.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                running.Add((reader.GetInt32(0), reader.GetString(1)));
+        }
+        foreach (var (campaignId, template) in running)
+        {
+            await OutcomeWriter.PauseAsync(connection, transaction, campaignId,
+                $"Sending paused: Meta set the template “{template}” to {newStatus}. Resume once it is approved again.", clock.GetUtcNow());
+        }
     }
 
     /// <summary>Meta's <c>user_preferences</c>: a person stopped (or resumed) marketing messages from this business.</summary>
