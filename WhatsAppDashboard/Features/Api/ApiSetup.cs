@@ -2,6 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using WhatsAppDashboard.Features.Api.Accounts;
+using WhatsAppDashboard.Features.Api.Contacts;
+using WhatsAppDashboard.Features.Api.Docs;
+using WhatsAppDashboard.Features.Api.Templates;
 
 namespace WhatsAppDashboard.Features.Api;
 
@@ -22,6 +25,7 @@ public static class ApiSetup
         builder.Services.AddScoped<ApiKeyAdministration>();
         // Enums travel as camelCase strings ("running", "delivered"), which integrators can read and send.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        builder.AddApiDocs();
         return builder;
     }
 
@@ -36,9 +40,12 @@ public static class ApiSetup
             .WithTags("API v1");
 
         api.MapAccountsApi();
+        api.MapTemplatesApi();
+        api.MapContactsApi();
 
         // An unknown address under the API answers in the API's own language.
-        api.MapFallback(() => ApiProblems.NotFound("There is no such API endpoint."));
+        api.MapFallback(() => ApiProblems.NotFound("There is no such API endpoint.")).ExcludeFromDescription();
+        app.MapApiDocs();
         return app;
     }
 }
