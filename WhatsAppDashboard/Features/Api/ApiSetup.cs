@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
+using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Features.Api.Accounts;
 using WhatsAppDashboard.Features.Api.Contacts;
 using WhatsAppDashboard.Features.Api.Docs;
@@ -23,6 +24,8 @@ public static class ApiSetup
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.AddSingleton<ApiRateLimit>();
         builder.Services.AddScoped<ApiKeyAdministration>();
+        builder.Services.AddScoped<ApiKeyReveal>();
+        builder.Services.AddCliCommand<CreateApiKeyCommand>();
         // Enums travel as camelCase strings ("running", "delivered"), which integrators can read and send.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         builder.AddApiDocs();

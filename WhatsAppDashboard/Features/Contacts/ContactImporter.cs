@@ -23,13 +23,14 @@ public sealed class ContactImportMapping
     /// <summary>Columns stored as attributes (the phone and name columns never are).</summary>
     public List<int> AttributeColumns { get; set; } = [];
 
-    /// <summary>A first guess from the column names: the phone and name columns, and every other column as an
-    /// attribute except the status columns our own export adds.</summary>
-    public static ContactImportMapping Guess(IReadOnlyList<string> header, string? defaultCountryCode)
+    private static readonly string[] PhoneWords = ["phone", "mobile", "whatsapp", "msisdn", "cell", "tel", "number"];
+
+    /// <summary>A first guess from the column names: the phone column (unless <paramref name="phoneColumn"/> names it),
+    /// the name column, and every other column as an attribute except the status columns our own export adds.</summary>
+    public static ContactImportMapping Guess(IReadOnlyList<string> header, string? defaultCountryCode, int? phoneColumn = null)
     {
-        var keys = header.Select(h => new string(h.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray())).ToList();
-        string[] phoneWords = ["phone", "mobile", "whatsapp", "msisdn", "cell", "tel", "number"];
-        var phone = phoneWords.Select(word => keys.FindIndex(k => k.Contains(word, StringComparison.Ordinal))).FirstOrDefault(i => i >= 0, 0);
+        var keys = header.Select(Key).ToList();
+        var phone = phoneColumn ?? FindPhoneColumn(header) switch { < 0 => 0, var found => found };
         string[] nameWords = ["name", "fullname", "contactname", "customername", "firstname"];
         var name = nameWords.Select(word => keys.FindIndex(k => k == word)).FirstOrDefault(i => i >= 0 && i != phone, -1);
         if (name < 0)
@@ -44,6 +45,15 @@ public sealed class ContactImportMapping
                 .ToList(),
         };
     }
+
+    /// <summary>The first column whose name says it holds phone numbers; -1 when none does.</summary>
+    public static int FindPhoneColumn(IReadOnlyList<string> header)
+    {
+        var keys = header.Select(Key).ToList();
+        return PhoneWords.Select(word => keys.FindIndex(k => k.Contains(word, StringComparison.Ordinal))).FirstOrDefault(i => i >= 0, -1);
+    }
+
+    private static string Key(string column) => new(column.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());
 }
 
 /// <summary>A rejected row; <see cref="PhoneNumber"/> is the number as the source wrote it.</summary>

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WhatsAppDashboard.Common;
@@ -90,7 +92,7 @@ public static class ContactsApi
             .WithName("UpsertContact")
             .WithSummary("Creates the contact with this phone number (201) or updates it (200).")
             .WithDescription("Fields left out keep their stored value; attributes and labels, when sent, replace the stored ones.")
-            .Accepts<ContactUpsertRequest>("application/json")
+            .AddOpenApiOperationTransformer(RequestBody(("application/json", typeof(ContactUpsertRequest))))
             .Produces<ContactResponse>(StatusCodes.Status200OK)
             .Produces<ContactResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem();
@@ -104,14 +106,28 @@ public static class ContactsApi
                 "number wins and later ones count as duplicates; existing contacts keep their opt-out and block state, get a " +
                 $"non-empty name, merged attributes and the labels. At most {MaxJsonContacts:N0} contacts per JSON request; " +
                 $"CSV files up to the Csv:MaxFileSizeMb limit. At most {MaxErrorsListed:N0} errors are listed.")
-            .Accepts<ContactImportRequest>("application/json")
-            .Accepts<ContactCsvImportForm>("multipart/form-data")
+            .AddOpenApiOperationTransformer(RequestBody(
+                ("application/json", typeof(ContactImportRequest)), ("multipart/form-data", typeof(ContactCsvImportForm))))
             .Produces<ContactImportResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithMetadata(new RequestSizeLimitAttribute(CsvUploadRequest.BodyLimit(csvOptions)));
     }
+
+    /// <summary>
+    /// Describes the body for the document only. <c>Accepts(…)</c> would also make routing pick endpoints by content
+    /// type, so a wrong one would end at the API's 404 fallback instead of the handler's clear 415.
+    /// </summary>
+    private static Func<OpenApiOperation, OpenApiOperationTransformerContext, CancellationToken, Task> RequestBody(
+        params (string MediaType, Type Schema)[] bodies) =>
+        async (operation, context, ct) =>
+        {
+            var content = new Dictionary<string, OpenApiMediaType>();
+            foreach (var (mediaType, type) in bodies)
+                content[mediaType] = new OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(type, null, ct) };
+            operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
+        };
 
     private static async Task<IResult> ListAsync(
         string? search, string? label, string? status, string? sort, string? page, string? pageSize, AppDbContext db, ContactQueries queries,
@@ -324,27 +340,19 @@ public static class ContactsApi
         {
             await using var stream = file!.OpenReadStream();
             using var reader = await CsvReader.OpenAsync(stream, options.MaxFileBytes, ct: ct);
-            var mapping = ContactImportMapping.Guess(reader.Header, defaultCountryCode);
-            mapping.Labels = labels;
             var phoneColumn = form["phoneColumn"].ToString().Trim();
+            // Named by the caller, or found by its name; never guessed by position, which would import the wrong column.
             var column = phoneColumn.Length > 0
                 ? reader.Header.ToList().FindIndex(h => string.Equals(h.Trim(), phoneColumn, StringComparison.OrdinalIgnoreCase))
-                : FindPhoneColumn(reader.Header);
+                : ContactImportMapping.FindPhoneColumn(reader.Header);
             if (column < 0)
             {
                 return ApiProblems.Validation(phoneColumn.Length > 0 ? "phoneColumn" : "file", phoneColumn.Length > 0
                     ? $"The file has no column \"{phoneColumn}\". Its columns: {string.Join(", ", reader.Header)}."
                     : $"No phone column found among {string.Join(", ", reader.Header)}: name it phoneNumber, or send phoneColumn.");
             }
-            if (column != mapping.PhoneColumn)
-            {
-                mapping.AttributeColumns.Remove(column);
-                if (mapping.PhoneColumn >= 0 && mapping.PhoneColumn != mapping.NameColumn)
-                    mapping.AttributeColumns.Add(mapping.PhoneColumn);
-                if (mapping.NameColumn == column)
-                    mapping.NameColumn = -1;
-                mapping.PhoneColumn = column;
-            }
+            var mapping = ContactImportMapping.Guess(reader.Header, defaultCountryCode, column);
+            mapping.Labels = labels;
             var report = await importer.RunAsync(reader, mapping, TextWriter.Null, "API: " + Path.GetFileName(file.FileName), actor, MaxErrorsListed, ct);
             return TypedResults.Ok(ToResponse(report));
         }
@@ -352,14 +360,6 @@ public static class ContactsApi
         {
             return ApiProblems.Validation("file", ex.Message + " Nothing was imported.");
         }
-    }
-
-    /// <summary>A column whose name says it holds phone numbers; -1 when none does (never a guess by position).</summary>
-    private static int FindPhoneColumn(IReadOnlyList<string> header)
-    {
-        string[] words = ["phone", "mobile", "whatsapp", "msisdn", "cell", "tel", "number"];
-        var keys = header.Select(h => new string(h.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray())).ToList();
-        return words.Select(word => keys.FindIndex(k => k.Contains(word, StringComparison.Ordinal))).FirstOrDefault(i => i >= 0, -1);
     }
 
     private static Dictionary<string, string[]> CheckSettings(string? defaultCountryCode, string? labels)
