@@ -52,6 +52,8 @@ public sealed class ApiJourneyTests(BrowserAppFactory app) : IClassFixture<Brows
     {
         await app.RunAsync(nameof(The_docs_page_renders_the_api_from_the_app_alone), async page =>
         {
+            // Swagger UI's bundle is large to parse on a busy machine: wait for conditions longer than usual.
+            page.SetDefaultTimeout(45_000);
             var outside = new List<string>();
             // Anything not served by the app itself (a CDN, a validator badge) is refused and noted.
             await page.RouteAsync("**/*", async route =>

@@ -82,6 +82,9 @@ public sealed class OpenApiDocumentTests(AppFactory app) : IClassFixture<AppFact
         var list = document.GetProperty("paths").GetProperty("/api/v1/contacts").GetProperty("get");
         list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString())
             .Should().Contain(["search", "label", "page", "pageSize"]);
+        var pageSize = list.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "pageSize");
+        pageSize.GetProperty("schema").GetProperty("type").GetString().Should().Be("integer");
+        pageSize.GetProperty("description").GetString().Should().Contain("100");
         var page = Resolve(schemas, list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
         page.GetProperty("properties").EnumerateObject().Select(p => p.Name).Should().Contain(["items", "total", "page", "pageSize"]);
     }

@@ -77,6 +77,10 @@ public sealed class TemplatesApiTests(SandboxAppFactory app) : IClassFixture<San
         await app.WithDbAsync(db => db.WhatsAppAccounts.Where(a => a.Id == inactive).ExecuteUpdateAsync(s => s.SetProperty(a => a.IsActive, false)));
 
         await (await reader.GetAsync("/api/v1/templates?accountId=987654")).ProblemAsync(404);
+        (await (await reader.GetAsync("/api/v1/templates?accountId=abc")).ProblemAsync(400)).GetProperty("errors").TryGetProperty("accountId", out _)
+            .Should().BeTrue("a malformed id is a field error");
+        (await (await manager.PostAsync("/api/v1/templates/sync?accountId=-3", null)).ProblemAsync(400)).GetProperty("errors")
+            .TryGetProperty("accountId", out _).Should().BeTrue();
         var badStatus = await (await reader.GetAsync("/api/v1/templates?status=approved;drop")).ProblemAsync(400);
         badStatus.GetProperty("errors").GetProperty("status")[0].GetString().Should().Contain("APPROVED");
         var missing = await (await manager.PostAsync("/api/v1/templates/sync", null)).ProblemAsync(400);

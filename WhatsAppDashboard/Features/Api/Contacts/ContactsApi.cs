@@ -84,7 +84,13 @@ public static class ContactsApi
         contacts.MapGet("", ListAsync)
             .WithName("ListContacts")
             .WithSummary("Lists contacts, searched by name or number, filtered by label and status, in pages of at most 100.")
-            .WithDescription("status: active, opted-out, blocked or inactive. sort: " + string.Join(", ", Sorts) + " (default name_asc).")
+            .DescribeQuery(
+                ("search", "Part of the name or of the number.", false),
+                ("label", "Only contacts with this label.", false),
+                ("status", "active, opted-out, blocked or inactive.", false),
+                ("sort", string.Join(", ", Sorts) + " (default name_asc).", false),
+                ("page", "From 1 (default 1); a page past the end is empty.", true),
+                ("pageSize", $"1 to {MaxPageSize} (default {DefaultPageSize}).", true))
             .Produces<ContactListResponse>()
             .ProducesValidationProblem();
 
@@ -134,8 +140,8 @@ public static class ContactsApi
         CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var pageNumber = ParsePositive(page, 1, int.MaxValue, "page", "Use a page number of 1 or more.", errors);
-        var size = ParsePositive(pageSize, DefaultPageSize, MaxPageSize, "pageSize", $"Use a page size from 1 to {MaxPageSize}.", errors);
+        var pageNumber = ApiQuery.Integer(page, 1, 1, int.MaxValue, "page", "Use a page number of 1 or more.", errors);
+        var size = ApiQuery.Integer(pageSize, DefaultPageSize, 1, MaxPageSize, "pageSize", $"Use a page size from 1 to {MaxPageSize}.", errors);
         var statusFilter = status?.Trim().ToLowerInvariant() switch
         {
             null or "" => ContactStatusFilter.All,
@@ -405,15 +411,5 @@ public static class ContactsApi
             .ToListAsync(ct);
         return rows.ToDictionary(r => r.Id, r => new ContactResponse(r.Id, r.Phone, r.Name, r.Attributes, r.Labels, r.IsOptedOut, r.OptedOutAt,
             r.IsBlocked, r.IsActive, r.CreatedAt, r.UpdatedAt));
-    }
-
-    private static int ParsePositive(string? text, int fallback, int max, string field, string message, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-            return fallback;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 1 && value <= max)
-            return value;
-        errors[field] = [message];
-        return fallback;
     }
 }

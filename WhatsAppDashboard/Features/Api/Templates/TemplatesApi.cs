@@ -23,14 +23,10 @@ public sealed record TemplateSyncResponse(
 
 public static class TemplatesApi
 {
-    /// <summary>
-    /// Integrators need template ids (and their parameter keys) to create campaigns, so a key that may create or view
-    /// campaigns may list templates, as may one with Templates.View. Templates hold no secrets.
-    /// </summary>
-    public const string ListPolicy = "Api.Templates.List";
-
     public static void MapTemplatesApi(this RouteGroupBuilder api)
     {
+        // Integrators need template ids (and their parameter keys) to create campaigns, so a key that may create or
+        // view campaigns may list templates, as may one with Templates.View. Templates hold no secrets.
         api.MapGet("/templates", ListAsync)
             .RequireAuthorization(new AuthorizationPolicyBuilder()
                 .RequireAssertion(c => c.User.Has(Permissions.TemplatesView) || c.User.Has(Permissions.CampaignsView) || c.User.Has(Permissions.CampaignsCreate))
@@ -38,6 +34,7 @@ public static class TemplatesApi
             .WithName("ListTemplates")
             .WithSummary("Lists synced templates, optionally of one account and with one status (APPROVED, PENDING, …).")
             .WithDescription("Needs Templates.View, Campaigns.View or Campaigns.Create. Only APPROVED templates can be sent; `parameters` lists the keys a campaign's parameterMappings must supply.")
+            .DescribeQuery(("accountId", "Only this account's templates.", true), ("status", "Only templates with this status, such as APPROVED.", false))
             .Produces<List<TemplateResponse>>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -47,6 +44,7 @@ public static class TemplatesApi
             .WithName("SyncTemplates")
             .WithSummary("Fetches the account's templates from Meta (or the sandbox) and stores them.")
             .WithDescription("Needs Templates.Manage. Templates Meta no longer lists are kept with status DELETED.")
+            .DescribeQuery(("accountId", "The account whose templates to sync (required).", true))
             .Produces<TemplateSyncResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -54,29 +52,37 @@ public static class TemplatesApi
             .ProducesProblem(StatusCodes.Status502BadGateway);
     }
 
-    private static async Task<IResult> ListAsync(int? accountId, string? status, AppDbContext db, TemplateCatalog catalog, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? accountId, string? status, AppDbContext db, TemplateCatalog catalog, CancellationToken ct)
     {
-        if (accountId is { } id && !await db.WhatsAppAccounts.AnyAsync(a => a.Id == id, ct))
-            return ApiProblems.NotFound($"There is no account {id}.");
+        var errors = new Dictionary<string, string[]>();
+        var account = ApiQuery.Id(accountId, "accountId", errors);
         var statusFilter = string.IsNullOrWhiteSpace(status) ? null : status.Trim().ToUpperInvariant();
         if (statusFilter is not null && !statusFilter.All(c => char.IsAsciiLetterUpper(c) || c == '_'))
-            return ApiProblems.Validation("status", "Use a template status such as APPROVED, PENDING or REJECTED.");
+            errors["status"] = ["Use a template status such as APPROVED, PENDING or REJECTED."];
+        if (errors.Count > 0)
+            return ApiProblems.Validation(errors);
+        if (account is { } id && !await db.WhatsAppAccounts.AnyAsync(a => a.Id == id, ct))
+            return ApiProblems.NotFound($"There is no account {id}.");
 
-        var rows = await catalog.ListAsync(new TemplateFilter(accountId, statusFilter, null, null), ct);
+        var rows = await catalog.ListAsync(new TemplateFilter(account, statusFilter, null, null), ct);
         var ids = rows.Select(r => r.Id).ToList();
         var templates = await db.WhatsAppTemplates.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
         return TypedResults.Ok(rows.Select(row => ToResponse(row, templates[row.Id])).ToList());
     }
 
-    private static async Task<IResult> SyncAsync(int? accountId, HttpContext context, AppDbContext db, TemplateSync sync, CancellationToken ct)
+    private static async Task<IResult> SyncAsync(string? accountId, HttpContext context, AppDbContext db, TemplateSync sync, CancellationToken ct)
     {
-        if (accountId is not { } id)
+        var errors = new Dictionary<string, string[]>();
+        var account = ApiQuery.Id(accountId, "accountId", errors);
+        if (errors.Count > 0)
+            return ApiProblems.Validation(errors);
+        if (account is not { } id)
             return ApiProblems.Validation("accountId", "Name the account whose templates to sync: ?accountId=…");
-        var account = await db.WhatsAppAccounts.AsNoTracking().Where(a => a.Id == id).Select(a => new { a.Name, a.IsActive }).FirstOrDefaultAsync(ct);
-        if (account is null)
+        var stored = await db.WhatsAppAccounts.AsNoTracking().Where(a => a.Id == id).Select(a => new { a.Name, a.IsActive }).FirstOrDefaultAsync(ct);
+        if (stored is null)
             return ApiProblems.NotFound($"There is no account {id}.");
-        if (!account.IsActive)
-            return ApiProblems.Conflict($"{account.Name} is deactivated: reactivate it before syncing its templates.");
+        if (!stored.IsActive)
+            return ApiProblems.Conflict($"{stored.Name} is deactivated: reactivate it before syncing its templates.");
 
         var result = await sync.SyncAsync(id, context.User.Identity?.Name ?? "API key", ct);
         if (!result.Succeeded)
