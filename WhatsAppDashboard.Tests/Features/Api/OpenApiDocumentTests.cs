@@ -72,6 +72,10 @@ public sealed class OpenApiDocumentTests(AppFactory app) : IClassFixture<AppFact
         var import = document.GetProperty("paths").GetProperty("/api/v1/contacts/import").GetProperty("post");
         import.GetProperty("requestBody").GetProperty("content").EnumerateObject().Select(c => c.Name)
             .Should().Contain(["application/json", "multipart/form-data"]);
+        var upsertBody = document.GetProperty("paths").GetProperty("/api/v1/contacts").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Resolve(schemas, upsertBody).GetProperty("properties").EnumerateObject().Select(p => p.Name)
+            .Should().Contain(["phoneNumber", "defaultCountryCode", "name", "attributes", "labels"]);
         var importOk = import.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
         var importSchema = Resolve(schemas, importOk);
         importSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name)

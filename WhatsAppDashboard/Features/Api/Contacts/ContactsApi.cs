@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.OpenApi;
-using Microsoft.OpenApi;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WhatsAppDashboard.Common;
@@ -98,7 +96,7 @@ public static class ContactsApi
             .WithName("UpsertContact")
             .WithSummary("Creates the contact with this phone number (201) or updates it (200).")
             .WithDescription("Fields left out keep their stored value; attributes and labels, when sent, replace the stored ones.")
-            .AddOpenApiOperationTransformer(RequestBody(("application/json", typeof(ContactUpsertRequest))))
+            .DescribeBody<ContactUpsertRequest>("application/json")
             .Produces<ContactResponse>(StatusCodes.Status200OK)
             .Produces<ContactResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem();
@@ -112,28 +110,14 @@ public static class ContactsApi
                 "number wins and later ones count as duplicates; existing contacts keep their opt-out and block state, get a " +
                 $"non-empty name, merged attributes and the labels. At most {MaxJsonContacts:N0} contacts per JSON request; " +
                 $"CSV files up to the Csv:MaxFileSizeMb limit. At most {MaxErrorsListed:N0} errors are listed.")
-            .AddOpenApiOperationTransformer(RequestBody(
-                ("application/json", typeof(ContactImportRequest)), ("multipart/form-data", typeof(ContactCsvImportForm))))
+            .DescribeBody<ContactImportRequest>("application/json")
+            .DescribeBody<ContactCsvImportForm>("multipart/form-data")
             .Produces<ContactImportResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithMetadata(new RequestSizeLimitAttribute(CsvUploadRequest.BodyLimit(csvOptions)));
     }
-
-    /// <summary>
-    /// Describes the body for the document only. <c>Accepts(…)</c> would also make routing pick endpoints by content
-    /// type, so a wrong one would end at the API's 404 fallback instead of the handler's clear 415.
-    /// </summary>
-    private static Func<OpenApiOperation, OpenApiOperationTransformerContext, CancellationToken, Task> RequestBody(
-        params (string MediaType, Type Schema)[] bodies) =>
-        async (operation, context, ct) =>
-        {
-            var content = new Dictionary<string, OpenApiMediaType>();
-            foreach (var (mediaType, type) in bodies)
-                content[mediaType] = new OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(type, null, ct) };
-            operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
-        };
 
     private static async Task<IResult> ListAsync(
         string? search, string? label, string? status, string? sort, string? page, string? pageSize, AppDbContext db, ContactQueries queries,

@@ -25,6 +25,7 @@ public static class ApiDocsSetup
             options.ShouldInclude = description =>
                 description.RelativePath is { } path && (path == "api/v1" || path.StartsWith("api/v1/", StringComparison.Ordinal));
             options.AddDocumentTransformer(DescribeDocumentAsync);
+            options.AddOperationTransformer(DescribeRequestBodyAsync);
             options.AddOperationTransformer(AddCommonProblemsAsync);
         });
         return builder;
@@ -76,6 +77,22 @@ public static class ApiDocsSetup
         };
         document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecuritySchemeName, document)] = [] }];
         return Task.CompletedTask;
+    }
+
+    /// <summary>Bodies that handlers read themselves, declared with <see cref="ApiRequestBodyMetadata"/>.</summary>
+    private static async Task DescribeRequestBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        var bodies = context.Description.ActionDescriptor.EndpointMetadata.OfType<ApiRequestBodyMetadata>().ToList();
+        if (bodies.Count == 0)
+            return;
+        var content = new Dictionary<string, OpenApiMediaType>();
+        foreach (var body in bodies)
+        {
+            var schema = await context.GetOrCreateSchemaAsync(body.RequestType, null, ct);
+            foreach (var contentType in body.ContentTypes)
+                content[contentType] = new OpenApiMediaType { Schema = schema };
+        }
+        operation.RequestBody = new OpenApiRequestBody { Required = !bodies.Any(b => b.IsOptional), Content = content };
     }
 
     /// <summary>Every API operation can answer these, whatever the endpoint declares.</summary>
