@@ -24,7 +24,10 @@ public static class ApiClients
     /// <summary>A client that sends <paramref name="key"/> in X-API-Key and keeps no cookies.</summary>
     public static HttpClient ApiClient(this AppFactory app, string? key)
     {
-        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        // An app on Kestrel (to reach its own sandbox) is only served over its real socket.
+        var client = app is KestrelAppFactory kestrel
+            ? kestrel.CreateHttpClient()
+            : app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         if (key is not null)
             client.DefaultRequestHeaders.Add(ApiKeyTokens.HeaderName, key);
         return client;

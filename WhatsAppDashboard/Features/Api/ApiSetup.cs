@@ -1,8 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
+using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Features.Api.Accounts;
 using WhatsAppDashboard.Features.Api.Dashboard;
+using WhatsAppDashboard.Features.Api.Contacts;
+using WhatsAppDashboard.Features.Api.Docs;
+using WhatsAppDashboard.Features.Api.Templates;
 
 namespace WhatsAppDashboard.Features.Api;
 
@@ -21,8 +25,11 @@ public static class ApiSetup
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.AddSingleton<ApiRateLimit>();
         builder.Services.AddScoped<ApiKeyAdministration>();
+        builder.Services.AddScoped<ApiKeyReveal>();
+        builder.Services.AddCliCommand<CreateApiKeyCommand>();
         // Enums travel as camelCase strings ("running", "delivered"), which integrators can read and send.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        builder.AddApiDocs();
         return builder;
     }
 
@@ -38,9 +45,12 @@ public static class ApiSetup
 
         api.MapAccountsApi();
         api.MapDashboardApi();
+        api.MapTemplatesApi();
+        api.MapContactsApi();
 
         // An unknown address under the API answers in the API's own language.
-        api.MapFallback(() => ApiProblems.NotFound("There is no such API endpoint."));
+        api.MapFallback(() => ApiProblems.NotFound("There is no such API endpoint.")).ExcludeFromDescription();
+        app.MapApiDocs();
         return app;
     }
 }

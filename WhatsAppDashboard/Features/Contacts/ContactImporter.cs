@@ -23,13 +23,14 @@ public sealed class ContactImportMapping
     /// <summary>Columns stored as attributes (the phone and name columns never are).</summary>
     public List<int> AttributeColumns { get; set; } = [];
 
-    /// <summary>A first guess from the column names: the phone and name columns, and every other column as an
-    /// attribute except the status columns our own export adds.</summary>
-    public static ContactImportMapping Guess(IReadOnlyList<string> header, string? defaultCountryCode)
+    private static readonly string[] PhoneWords = ["phone", "mobile", "whatsapp", "msisdn", "cell", "tel", "number"];
+
+    /// <summary>A first guess from the column names: the phone column (unless <paramref name="phoneColumn"/> names it),
+    /// the name column, and every other column as an attribute except the status columns our own export adds.</summary>
+    public static ContactImportMapping Guess(IReadOnlyList<string> header, string? defaultCountryCode, int? phoneColumn = null)
     {
-        var keys = header.Select(h => new string(h.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray())).ToList();
-        string[] phoneWords = ["phone", "mobile", "whatsapp", "msisdn", "cell", "tel", "number"];
-        var phone = phoneWords.Select(word => keys.FindIndex(k => k.Contains(word, StringComparison.Ordinal))).FirstOrDefault(i => i >= 0, 0);
+        var keys = header.Select(Key).ToList();
+        var phone = phoneColumn ?? FindPhoneColumn(header) switch { < 0 => 0, var found => found };
         string[] nameWords = ["name", "fullname", "contactname", "customername", "firstname"];
         var name = nameWords.Select(word => keys.FindIndex(k => k == word)).FirstOrDefault(i => i >= 0 && i != phone, -1);
         if (name < 0)
@@ -44,9 +45,29 @@ public sealed class ContactImportMapping
                 .ToList(),
         };
     }
+
+    /// <summary>The first column whose name says it holds phone numbers; -1 when none does.</summary>
+    public static int FindPhoneColumn(IReadOnlyList<string> header)
+    {
+        var keys = header.Select(Key).ToList();
+        return PhoneWords.Select(word => keys.FindIndex(k => k.Contains(word, StringComparison.Ordinal))).FirstOrDefault(i => i >= 0, -1);
+    }
+
+    private static string Key(string column) => new(column.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());
 }
 
-public sealed record ContactImportProblem(int RowNumber, string Reason);
+/// <summary>A rejected row; <see cref="PhoneNumber"/> is the number as the source wrote it.</summary>
+public sealed record ContactImportProblem(int RowNumber, string Reason, string? PhoneNumber = null);
+
+/// <summary>
+/// One contact to import, from a CSV row or an API request. <see cref="Phone"/> is as written (normalised by the
+/// import); <see cref="Error"/> rejects the row as it stands (a malformed CSV row, a value of the wrong type).
+/// </summary>
+public sealed record ContactImportRow(
+    int RowNumber, string? Phone, string Name, IReadOnlyDictionary<string, string> Attributes, string? Error = null);
+
+/// <summary>What applies to every row of one import. Validate the country code and labels before importing.</summary>
+public sealed record ContactImportSettings(string? DefaultCountryCode, string? Labels, string SourceName, int MaxProblems);
 
 /// <summary>What an import did (step 3). The counts add up: <see cref="Rows"/> = imported + updated + duplicates + invalid.</summary>
 public sealed record ContactImportReport(
@@ -181,7 +202,7 @@ public sealed class ContactImporter(
             ContactImportReport report;
             using (var reader = await uploads.OpenAsync(upload, ct))
             await using (var rejects = new StreamWriter(rejectsPath, false, CsvWriter.FileEncoding))
-                report = await RunAsync(reader, mapping, rejects, upload.FileName, actor, ct);
+                report = await RunAsync(reader, mapping, rejects, upload.FileName, actor, ContactImportReport.ProblemsShown, ct);
             await File.WriteAllTextAsync(uploads.PathFor(upload.Id, ReportSuffix), JsonSerializer.Serialize(report), ct);
             return new ContactImportOutcome(OperationResult.Success, report);
         }
@@ -201,16 +222,52 @@ public sealed class ContactImporter(
 
     /// <summary>The import itself, from an open reader; rejected rows are written to <paramref name="rejects"/>.</summary>
     internal async Task<ContactImportReport> RunAsync(
-        CsvReader reader, ContactImportMapping mapping, TextWriter rejects, string fileName, string actor, CancellationToken ct)
+        CsvReader reader, ContactImportMapping mapping, TextWriter rejects, string fileName, string actor, int maxProblems, CancellationToken ct)
     {
         var header = reader.Header;
         var attributeColumns = mapping.AttributeColumns
             .Where(i => i != mapping.PhoneColumn && i != mapping.NameColumn && i >= 0 && i < header.Count)
             .Distinct().Order().ToList();
-        var labelNames = LabelNames.ParseList(mapping.Labels).Names;
         var rejectWriter = new CsvWriter(rejects);
         await rejectWriter.WriteRowAsync(["Row", .. header, "Reason"], ct);
 
+        ContactImportRow Read(CsvRow row)
+        {
+            if (!row.IsValid)
+                return new ContactImportRow(row.RowNumber, CsvWriter.Restore(row[mapping.PhoneColumn]), "", new Dictionary<string, string>(), row.Error);
+            var attributes = new Dictionary<string, string>();
+            foreach (var column in attributeColumns)
+            {
+                // An empty cell leaves the contact's existing value alone.
+                var value = CsvWriter.Restore(row[column].Trim());
+                if (value.Length > 0)
+                    attributes[header[column]] = value;
+            }
+            var name = mapping.NameColumn >= 0 ? CsvWriter.Restore(row[mapping.NameColumn].Trim()) : "";
+            return new ContactImportRow(row.RowNumber, CsvWriter.Restore(row[mapping.PhoneColumn]), name, attributes);
+        }
+
+        Task RejectAsync(CsvRow row, string reason) => rejectWriter.WriteRowAsync(
+            [row.RowNumber.ToString(CultureInfo.InvariantCulture), .. OriginalValues(row, header.Count, reader.Delimiter), reason], ct);
+
+        var settings = new ContactImportSettings(mapping.DefaultCountryCode, mapping.Labels, fileName, maxProblems);
+        return await ImportRowsAsync(reader.ReadRowsAsync(ct), Read, RejectAsync, settings, actor, ct);
+    }
+
+    /// <summary>
+    /// Imports rows that are already split into fields (the API's JSON body), with the same rules as a file:
+    /// normalised phones, the first row of a phone wins, existing contacts merged, all or nothing.
+    /// </summary>
+    public Task<ContactImportReport> ImportRowsAsync(
+        IEnumerable<ContactImportRow> rows, ContactImportSettings settings, string actor, CancellationToken ct = default) =>
+        ImportRowsAsync(rows.ToAsyncEnumerable(), row => row, (_, _) => Task.CompletedTask, settings, actor, ct);
+
+    /// <summary>The import itself: one transaction, batched upserts, duplicates within the source reported.</summary>
+    private async Task<ContactImportReport> ImportRowsAsync<TSource>(
+        IAsyncEnumerable<TSource> source, Func<TSource, ContactImportRow> read, Func<TSource, string, Task> reject,
+        ContactImportSettings settings, string actor, CancellationToken ct)
+    {
+        var labelNames = LabelNames.ParseList(settings.Labels).Names;
         var counts = new Counts();
         var problems = new List<ContactImportProblem>();
         // Phone (as a number, to keep memory small) → the row that first had it.
@@ -223,58 +280,49 @@ public sealed class ContactImporter(
         var npgsqlTransaction = (NpgsqlTransaction)transaction.GetDbTransaction();
         var labelIds = (await LabelAdministration.EnsureAsync(db, labelNames, ct)).Select(l => l.Id).ToArray();
 
-        async Task RejectAsync(CsvRow row, string reason, bool duplicate)
+        async Task RejectAsync(TSource item, ContactImportRow row, string reason, bool duplicate)
         {
             if (duplicate) counts.Duplicates++; else counts.Invalid++;
-            if (problems.Count < ContactImportReport.ProblemsShown)
-                problems.Add(new ContactImportProblem(row.RowNumber, reason));
-            await rejectWriter.WriteRowAsync(
-                [row.RowNumber.ToString(CultureInfo.InvariantCulture), .. OriginalValues(row, header.Count, reader.Delimiter), reason], ct);
+            if (problems.Count < settings.MaxProblems)
+                problems.Add(new ContactImportProblem(row.RowNumber, reason, row.Phone));
+            await reject(item, reason);
         }
 
-        await foreach (var row in reader.ReadRowsAsync(ct))
+        await foreach (var item in source.WithCancellation(ct))
         {
             counts.Rows++;
-            if (!row.IsValid)
+            var row = read(item);
+            if (row.Error is not null)
             {
-                await RejectAsync(row, row.Error!, duplicate: false);
+                await RejectAsync(item, row, row.Error, duplicate: false);
                 continue;
             }
-            var phone = PhoneNumbers.Normalize(CsvWriter.Restore(row[mapping.PhoneColumn]), mapping.DefaultCountryCode);
+            var phone = PhoneNumbers.Normalize(row.Phone, settings.DefaultCountryCode);
             if (!phone.IsValid)
             {
-                await RejectAsync(row, phone.Error, duplicate: false);
+                await RejectAsync(item, row, phone.Error, duplicate: false);
                 continue;
             }
-            var name = mapping.NameColumn >= 0 ? CsvWriter.Restore(row[mapping.NameColumn].Trim()) : "";
-            if (name.Length > MaxNameLength)
+            if (row.Name.Length > MaxNameLength)
             {
-                await RejectAsync(row, $"The name is longer than {MaxNameLength} characters.", duplicate: false);
+                await RejectAsync(item, row, $"The name is longer than {MaxNameLength} characters.", duplicate: false);
                 continue;
             }
             var key = long.Parse(phone.E164.AsSpan(1), CultureInfo.InvariantCulture);
             if (firstRowOfPhone.TryGetValue(key, out var firstRow))
             {
-                await RejectAsync(row, $"Same phone number ({phone.E164}) as row {firstRow}; only the first is imported.", duplicate: true);
+                await RejectAsync(item, row, $"Same phone number ({phone.E164}) as row {firstRow}; only the first is imported.", duplicate: true);
                 continue;
             }
             firstRowOfPhone[key] = row.RowNumber;
 
-            var attributes = new Dictionary<string, string>();
-            foreach (var column in attributeColumns)
-            {
-                // An empty cell leaves the contact's existing value alone.
-                var value = CsvWriter.Restore(row[column].Trim());
-                if (value.Length > 0)
-                    attributes[header[column]] = value;
-            }
-            batch.Add(new PendingContact(phone.E164, name, JsonSerializer.Serialize(attributes)));
+            batch.Add(new PendingContact(phone.E164, row.Name, JsonSerializer.Serialize(row.Attributes)));
             if (batch.Count == BatchSize)
                 await FlushAsync(batch, labelIds, connection, npgsqlTransaction, now, counts, ct);
         }
         await FlushAsync(batch, labelIds, connection, npgsqlTransaction, now, counts, ct);
 
-        audit.Record(actor, "contacts.import", fileName,
+        audit.Record(actor, "contacts.import", settings.SourceName,
             $"rows={counts.Rows} imported={counts.Imported} updated={counts.Updated} duplicates={counts.Duplicates} invalid={counts.Invalid}" +
             (labelNames.Count > 0 ? " labels=" + string.Join(",", labelNames) : ""));
         await db.SaveChangesAsync(ct);
@@ -282,7 +330,7 @@ public sealed class ContactImporter(
         logger.LogInformation("Contacts import of {Rows} rows: {Imported} new, {Updated} updated, {Duplicates} duplicates, {Invalid} invalid",
             counts.Rows, counts.Imported, counts.Updated, counts.Duplicates, counts.Invalid);
 
-        return new ContactImportReport(fileName, counts.Rows, counts.Imported, counts.Updated, counts.Duplicates, counts.Invalid,
+        return new ContactImportReport(settings.SourceName, counts.Rows, counts.Imported, counts.Updated, counts.Duplicates, counts.Invalid,
             counts.OptedOutKept, labelNames, clock.GetUtcNow(), problems);
     }
 
