@@ -26,14 +26,35 @@ public sealed class CampaignRates(TimeProvider clock, IOptions<LiveOptions> opti
             _byCampaign.TryRemove(campaignId, out _);
             return null;
         }
+        var now = clock.GetTimestamp();
+        if (Interlocked.Increment(ref _observations) % SweepEvery == 0)
+            Sweep(now);
         var samples = _byCampaign.GetOrAdd(campaignId, _ => new Samples());
         lock (samples)
-            return samples.Add(clock.GetTimestamp(), done, _window, clock);
+            return samples.Add(now, done, _window, clock);
+    }
+
+    private const int SweepEvery = 1000;
+    private long _observations;
+
+    /// <summary>Forgets campaigns nobody has looked at for a while (they ended, or nobody watches them any more).</summary>
+    private void Sweep(long now)
+    {
+        foreach (var (campaignId, samples) in _byCampaign)
+        {
+            lock (samples)
+            {
+                if (clock.GetElapsedTime(samples.LastAt, now) > 4 * _window)
+                    _byCampaign.TryRemove(campaignId, out _);
+            }
+        }
     }
 
     private sealed class Samples
     {
         private readonly LinkedList<(long At, int Done)> _list = new();
+
+        public long LastAt => _list.Last?.Value.At ?? 0;
 
         public double? Add(long now, int done, TimeSpan window, TimeProvider clock)
         {
