@@ -36,9 +36,8 @@ public sealed record CampaignSnapshot(
     string? LastError,
     IReadOnlyList<string> AllowedActions)
 {
-    /// <summary>The status as the API and the pushes spell it ("running").</summary>
-    public static string StatusName(CampaignStatus status) => JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
-
+    /// <summary>For the page's components; not part of the pushed JSON.</summary>
+    [JsonIgnore]
     public CampaignCounters Counters => new(TotalCount, SentCount, DeliveredCount, ReadCount, FailedCount, SkippedCount);
 }
 

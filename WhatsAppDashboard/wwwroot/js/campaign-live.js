@@ -187,6 +187,8 @@ async function watch(connection) {
 
 async function main() {
   if (roots().length === 0) return;
+  // An enhancement: never hold up the page's own load for it.
+  if (document.readyState !== 'complete') await new Promise((resolve) => window.addEventListener('load', resolve, { once: true }));
   const signalR = await loadSignalR();
   const connection = new signalR.HubConnectionBuilder()
     .withUrl(hubUrl)
