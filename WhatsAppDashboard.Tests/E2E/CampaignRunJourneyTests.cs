@@ -97,15 +97,23 @@ public sealed class CampaignRunJourneyTests(DispatchBrowserAppFactory app) : ICl
             await page.WaitForURLAsync($"**/campaigns/{id}", new() { Timeout = 30_000 });
             confirmation.Should().NotBeNullOrWhiteSpace("running sends real messages, so it asks first");
 
-            // While it runs, the page offers what fits a running campaign; it may also have finished already.
-            var status = await StatusAsync(page);
+            // While it runs, the page offers what fits a running campaign; it may also have finished already. One read
+            // of the status and the buttons together: the page updates itself, and two reads could straddle a push.
+            var offered = await page.EvaluateAsync<string[]>(
+                """
+                () => [document.querySelector('.page-header [data-testid=campaign-status]').textContent,
+                       String(document.querySelectorAll('[data-action=cancel]').length),
+                       String(document.querySelectorAll('[data-action=delete]').length)]
+                """);
+            var status = offered[0];
             if (status == "Running")
             {
-                (await page.Locator("[data-action=cancel]").CountAsync()).Should().Be(1, "a running campaign can be cancelled");
-                (await page.Locator("[data-action=delete]").CountAsync()).Should().Be(0, "a running campaign cannot be deleted");
+                offered[1].Should().Be("1", "a running campaign can be cancelled");
+                offered[2].Should().Be("0", "a running campaign cannot be deleted");
             }
 
-            // The page does not update itself yet: reload until the run is over (bounded, never timed).
+            // Reloads show the truth as well (following the run live has a test of its own): reload until the run is
+            // over (bounded, never timed).
             var deadline = DateTime.UtcNow + CompletionPatience;
             while ((status = await StatusAsync(page)) is not ("Completed" or "Failed" or "Paused" or "Cancelled") && DateTime.UtcNow < deadline)
             {
