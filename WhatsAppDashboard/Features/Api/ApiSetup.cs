@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using WhatsAppDashboard.Features.Api.Accounts;
+using WhatsAppDashboard.Features.Api.Campaigns;
 
 namespace WhatsAppDashboard.Features.Api;
 
@@ -20,6 +21,7 @@ public static class ApiSetup
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.AddSingleton<ApiRateLimit>();
         builder.Services.AddScoped<ApiKeyAdministration>();
+        builder.Services.AddCampaignsApi();
         // Enums travel as camelCase strings ("running", "delivered"), which integrators can read and send.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         return builder;
@@ -36,6 +38,7 @@ public static class ApiSetup
             .WithTags("API v1");
 
         api.MapAccountsApi();
+        api.MapCampaignsApi();
 
         // An unknown address under the API answers in the API's own language.
         api.MapFallback(() => ApiProblems.NotFound("There is no such API endpoint."));
