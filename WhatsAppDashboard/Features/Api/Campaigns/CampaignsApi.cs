@@ -12,6 +12,9 @@ using WhatsAppDashboard.Features.Dispatch;
 
 namespace WhatsAppDashboard.Features.Api.Campaigns;
 
+/// <summary>The request body an endpoint reads itself (see <see cref="ApiJsonBody"/>), for the OpenAPI document to show.</summary>
+public sealed record ApiRequestBodyMetadata(Type RequestType, IReadOnlyList<string> ContentTypes, bool IsOptional);
+
 public sealed class RecipientImportOptions
 {
     public const string Section = "Api:RecipientImport";
@@ -53,12 +56,12 @@ public static class CampaignsApi
 
         campaigns.MapPost("", CreateAsync).RequireAuthorization(Permissions.CampaignsCreate)
             .WithName("CreateCampaign").WithSummary("Creates a draft campaign, checked by the wizard's rules.")
-            .Accepts<CampaignRequest>("application/json")
+            .WithRequestBody<CampaignRequest>("application/json")
             .Produces<CampaignResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).WithReadProblems();
         campaigns.MapPut("/{id:int}", UpdateAsync).RequireAuthorization(Permissions.CampaignsEdit)
             .WithName("UpdateCampaign").WithSummary("Replaces a draft or scheduled campaign's settings.")
-            .Accepts<CampaignRequest>("application/json")
+            .WithRequestBody<CampaignRequest>("application/json")
             .Produces<CampaignResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).WithReadProblems();
         campaigns.MapDelete("/{id:int}", DeleteAsync).RequireAuthorization(Permissions.CampaignsDelete)
@@ -69,7 +72,7 @@ public static class CampaignsApi
         campaigns.MapPost("/{id:int}/recipients/import", ImportAsync).RequireAuthorization(Permissions.CampaignsCreate)
             .WithName("ImportCampaignRecipients")
             .WithSummary("Adds recipients to a list audience, from JSON or a multipart CSV file (field \"file\"); duplicates are skipped.")
-            .Accepts<RecipientImportRequest>("application/json", "multipart/form-data")
+            .WithRequestBody<RecipientImportRequest>("application/json", "multipart/form-data")
             .WithMetadata(new RequestSizeLimitAttribute(CsvUploadRequest.BodyLimit(csvOptions)))
             .Produces<RecipientImportResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -84,7 +87,7 @@ public static class CampaignsApi
         MapAction(campaigns, "start", "StartCampaign", "Sends a campaign set to send now (draft or scheduled) at once.", StartAsync);
         MapAction(campaigns, "quick-run", "QuickRunCampaign", "Sends a draft at once, whatever its saved schedule.", QuickRunAsync);
         MapAction(campaigns, "schedule", "ScheduleCampaign", "Schedules a campaign, at { scheduledAt, timeZone } or by its saved schedule.", ScheduleAsync)
-            .Accepts<ScheduleRequest>(isOptional: true, "application/json").ProducesValidationProblem();
+            .WithRequestBody<ScheduleRequest>("application/json", isOptional: true).ProducesValidationProblem();
         MapAction(campaigns, "pause", "PauseCampaign", "Pauses a running campaign.",
             (id, context, ct) => ControlAsync(id, context, (control, actor) => control.PauseAsync(id, actor, ct), ct));
         MapAction(campaigns, "resume", "ResumeCampaign", "Resumes a paused campaign.",
@@ -92,7 +95,7 @@ public static class CampaignsApi
         MapAction(campaigns, "cancel", "CancelCampaign", "Cancels a campaign for good; recipients not yet sent are skipped.",
             (id, context, ct) => ControlAsync(id, context, (control, actor) => control.CancelAsync(id, actor, ct), ct));
         MapAction(campaigns, "retry", "RetryCampaign", "Sends the failed (scope \"failed\", default) or unknown (\"unknown\") recipients again.", RetryAsync)
-            .Accepts<RetryRequest>(isOptional: true, "application/json").ProducesValidationProblem();
+            .WithRequestBody<RetryRequest>("application/json", isOptional: true).ProducesValidationProblem();
     }
 
     private static RouteHandlerBuilder MapAction(
@@ -102,6 +105,14 @@ public static class CampaignsApi
             .WithName(name).WithSummary(summary)
             .Produces<CampaignResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).WithReadProblems();
+
+    /// <summary>
+    /// Describes the body for the API's documentation only. Not <c>Accepts</c>: its metadata also takes part in routing,
+    /// and a request with another (or no) content type would then miss the endpoint and reach the API's 404 fallback
+    /// instead of getting the handler's own 415 or reading an optional body as absent.
+    /// </summary>
+    private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder endpoint, string contentType, string? otherContentType = null, bool isOptional = false) =>
+        endpoint.WithMetadata(new ApiRequestBodyMetadata(typeof(T), otherContentType is null ? [contentType] : [contentType, otherContentType], isOptional));
 
     /// <summary>What any endpoint of the API may answer: no or a bad key, a key without the permission, too many requests.</summary>
     private static RouteHandlerBuilder WithReadProblems(this RouteHandlerBuilder endpoint) => endpoint
