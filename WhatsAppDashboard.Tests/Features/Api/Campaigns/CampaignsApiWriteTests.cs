@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
+using WhatsAppDashboard.Features.Scheduling;
 using WhatsAppDashboard.Tests.Features.Campaigns;
 
 namespace WhatsAppDashboard.Tests.Features.Api.Campaigns;
@@ -254,6 +256,38 @@ public sealed class CampaignsApiWriteTests(CampaignsAppFactory app) : IClassFixt
         updated.GetProperty("parameterMappings").EnumerateObject().Select(m => m.Name)
             .Should().Equal("header.1", "body.1", "body.2", "body.10", "button.0.1");
         (await app.AuditActionsAsync($"#{id} ")).Should().Equal("campaigns.create", "campaigns.update");
+    }
+
+    [Fact]
+    public async Task Put_on_a_scheduled_campaign_moves_its_trigger_and_delete_removes_it()
+    {
+        var (account, template) = await AccountAsync();
+        var client = await app.ApiClientWithAsync([.. Writer, Permissions.CampaignsExecute]);
+        var first = new DateTimeOffset(app.Clock.GetUtcNow().UtcDateTime.Date.AddDays(2).AddHours(9), TimeSpan.Zero);
+        var request = CampaignsApiTestData.ValidRequest(account, template);
+        request["scheduledAt"] = first.ToString("yyyy-MM-dd'T'HH:mm'Z'");
+        var id = await client.CreateCampaignAsync(request);
+        (await client.PostAsync($"/api/v1/campaigns/{id}/schedule", null)).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await NextFireAsync(id)).Should().Be(first);
+
+        var later = first.AddDays(1).AddHours(2);
+        request["scheduledAt"] = later.ToString("yyyy-MM-dd'T'HH:mm'Z'");
+        var response = await client.PutNodeAsync($"/api/v1/campaigns/{id}", request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var updated = await response.JsonAsync();
+        updated.GetProperty("status").GetString().Should().Be("scheduled");
+        updated.GetProperty("scheduledAt").GetDateTimeOffset().Should().Be(later);
+        (await NextFireAsync(id)).Should().Be(later);
+
+        (await client.DeleteAsync($"/api/v1/campaigns/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await NextFireAsync(id)).Should().BeNull("a deleted campaign must never fire");
+    }
+
+    private async Task<DateTimeOffset?> NextFireAsync(int campaignId)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<CampaignScheduler>().GetNextFireTimeAsync(campaignId);
     }
 
     [Fact]

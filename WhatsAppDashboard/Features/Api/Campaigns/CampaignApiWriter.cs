@@ -62,12 +62,9 @@ public sealed partial class CampaignApiWriter(
             return new CampaignWriteResult(null, checkedRequest.Errors);
 
         Apply(checkedRequest, campaign);
-        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
-        {
-            audit.Record(Actor(user), "campaigns.update", CampaignLifecycle.AuditTarget(campaign.Id, campaign.Name), "via API; " + Describe(checkedRequest));
-            await drafts.SaveStepAsync(campaign, WizardStep.Schedule, ct);
-            await transaction.CommitAsync(ct);
-        }
+        // One SaveChanges: the campaign and its audit entry are written together.
+        audit.Record(Actor(user), "campaigns.update", CampaignLifecycle.AuditTarget(campaign.Id, campaign.Name), "via API; " + Describe(checkedRequest));
+        await drafts.SaveStepAsync(campaign, WizardStep.Schedule, ct);
         // As on the schedule step: a scheduled campaign's trigger follows its new schedule.
         if (campaign.Status == CampaignStatus.Scheduled)
             await scheduling.RescheduleAsync(campaign.Id, checkedRequest.Schedule!, clock.GetUtcNow(), ct);

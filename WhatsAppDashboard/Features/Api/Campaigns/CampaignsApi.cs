@@ -327,11 +327,15 @@ public static class CampaignsApi
                     default: problem ??= $"The field “{key}” must be text, a number or true/false."; break;
                 }
             }
-            var phone = fields.GetValueOrDefault("phoneNumber", "");
+            var phone = ValueOf(fields, "phoneNumber");
             if (problem is null && string.IsNullOrWhiteSpace(phone))
                 problem = "No phoneNumber: every recipient needs one.";
-            yield return new ImportedPerson(row, phone, fields.GetValueOrDefault("name", ""), fields, problem);
+            yield return new ImportedPerson(row, phone, ValueOf(fields, "name"), fields, problem);
         }
+
+        // Integrators write "PhoneNumber" as often as "phoneNumber".
+        static string ValueOf(Dictionary<string, string> fields, string key) =>
+            fields.FirstOrDefault(f => string.Equals(f.Key, key, StringComparison.OrdinalIgnoreCase)).Value ?? "";
     }
 
     /// <summary>The phone and name columns: as named in the form, else guessed from the header (<c>phoneNumber</c>, <c>phone</c>, <c>mobile</c>…).</summary>
@@ -383,7 +387,7 @@ public static class CampaignsApi
         var campaign = await queries.FindAsync(id, ct);
         if (campaign is null)
             return CampaignNotFound();
-        if (campaign.ScheduleKind != ScheduleKind.Now && !campaign.Status.IsTerminal())
+        if (campaign.ScheduleKind != ScheduleKind.Now && campaign.Status is CampaignStatus.Draft or CampaignStatus.Scheduled)
             return ApiProblems.Conflict("This campaign has a schedule: POST …/schedule to send it then, or …/quick-run to send it now.");
         if (await NobodyImportedAsync(campaign, queries, ct) is { } empty)
             return ApiProblems.Conflict(empty);
