@@ -12,7 +12,7 @@ namespace WhatsAppDashboard.Tests.Features.Api.Campaigns;
 /// A campaign run by an integrator through the API alone, against the sandbox over real HTTP with the dispatcher on:
 /// create, import 1,000 recipients, start, poll until completed, and check the counters against the recipients endpoint.
 /// </summary>
-public sealed class CampaignsApiEndToEndTests(DispatchAppFactory app) : IClassFixture<DispatchAppFactory>
+public sealed class CampaignsApiEndToEndTests(PatientDispatchAppFactory app) : IClassFixture<PatientDispatchAppFactory>
 {
     private const int People = 1000;
 
@@ -92,4 +92,17 @@ public sealed class CampaignsApiEndToEndTests(DispatchAppFactory app) : IClassFi
             await Task.Delay(200);
         }
     }
+}
+
+/// <summary>
+/// The dispatch test app with the production-like patience of a 15 s Graph API time-out: this test proves what the API
+/// reports about a run, not how the dispatcher copes with time-outs, so a busy machine must not turn sends into unknowns.
+/// </summary>
+public sealed class PatientDispatchAppFactory : DispatchAppFactory
+{
+    protected override IReadOnlyDictionary<string, string?> DispatchSettings => new Dictionary<string, string?>
+    {
+        ["CloudApi:TimeoutSeconds"] = "15",
+        ["Dispatch:StaleSendingAfterSeconds"] = "60",
+    };
 }
