@@ -7,6 +7,7 @@ using WhatsAppDashboard.Features.Api.Dashboard;
 using WhatsAppDashboard.Features.Api.Contacts;
 using WhatsAppDashboard.Features.Api.Docs;
 using WhatsAppDashboard.Features.Api.Templates;
+using WhatsAppDashboard.Features.Api.Campaigns;
 
 namespace WhatsAppDashboard.Features.Api;
 
@@ -27,6 +28,7 @@ public static class ApiSetup
         builder.Services.AddScoped<ApiKeyAdministration>();
         builder.Services.AddScoped<ApiKeyReveal>();
         builder.Services.AddCliCommand<CreateApiKeyCommand>();
+        builder.Services.AddCampaignsApi();
         // Enums travel as camelCase strings ("running", "delivered"), which integrators can read and send.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         builder.AddApiDocs();
@@ -47,6 +49,7 @@ public static class ApiSetup
         api.MapDashboardApi();
         api.MapTemplatesApi();
         api.MapContactsApi();
+        api.MapCampaignsApi();
 
         // An unknown address under the API answers in the API's own language.
         api.MapFallback(() => ApiProblems.NotFound("There is no such API endpoint.")).ExcludeFromDescription();

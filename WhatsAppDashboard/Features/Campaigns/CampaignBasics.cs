@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using WhatsAppDashboard.Common;
 using WhatsAppDashboard.Data;
+using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Audit;
 using WhatsAppDashboard.Features.Templates;
 
@@ -59,10 +60,12 @@ public sealed class CampaignBasics(AppDbContext db, CampaignDrafts drafts, Audit
         db.WhatsAppTemplates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct);
 
     /// <summary>
-    /// Validates and saves the step: a new draft when <paramref name="campaign"/> is null, else the tracked campaign
-    /// from <see cref="CampaignDrafts.LoadForEditAsync"/>.
+    /// The step's rules: a name of 1 to <see cref="BasicsInput.NameMaxLength"/> characters, an active account, and a
+    /// template of that account Meta has approved. Errors are keyed by <see cref="BasicsInput"/> property; the wizard and
+    /// the API both check through here.
     /// </summary>
-    public async Task<BasicsSaveResult> SaveAsync(Campaign? campaign, BasicsInput input, ClaimsPrincipal user, CancellationToken ct = default)
+    public async Task<(Dictionary<string, string[]> Errors, WhatsAppAccount? Account, WhatsAppTemplate? Template)> ValidateAsync(
+        BasicsInput input, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string[]>();
         var name = (input.Name ?? "").Trim();
@@ -86,9 +89,19 @@ public sealed class CampaignBasics(AppDbContext db, CampaignDrafts drafts, Audit
             errors[nameof(BasicsInput.TemplateId)] = [$"“{template.Name}” belongs to another account: choose one of {account.Name}'s templates."];
         else if (!TemplateSendability.IsSendable(template.Status))
             errors[nameof(BasicsInput.TemplateId)] = [$"“{template.Name}” ({template.Language}) cannot be sent: {TemplateSendability.Explain(template.Status)}"];
+        return (errors, account, template);
+    }
 
+    /// <summary>
+    /// Validates and saves the step: a new draft when <paramref name="campaign"/> is null, else the tracked campaign
+    /// from <see cref="CampaignDrafts.LoadForEditAsync"/>.
+    /// </summary>
+    public async Task<BasicsSaveResult> SaveAsync(Campaign? campaign, BasicsInput input, ClaimsPrincipal user, CancellationToken ct = default)
+    {
+        var (errors, account, template) = await ValidateAsync(input, ct);
         if (errors.Count > 0)
             return new(OperationResult.FailFields(errors), campaign?.Id, []);
+        var name = (input.Name ?? "").Trim();
 
         var actor = user.Identity?.Name ?? "unknown";
         var isNew = campaign is null;

@@ -8,7 +8,7 @@ namespace WhatsAppDashboard.Features.Campaigns;
 public sealed record CampaignRow(
     int Id, string Name, string? TemplateName, string? TemplateLanguage, string? AccountName, CampaignStatus Status,
     ScheduleKind ScheduleKind, int WizardStep, CampaignCounters Counters,
-    DateTimeOffset? ScheduledAt, DateTimeOffset? StartedAt, DateTimeOffset CreatedAt)
+    DateTimeOffset? ScheduledAt, DateTimeOffset? StartedAt, DateTimeOffset CreatedAt, int? AccountId = null, int? TemplateId = null)
 {
     public bool CanEdit => Status.AllowsEditing();
     public bool CanDelete => Status.AllowsDeleting();
@@ -56,10 +56,7 @@ public sealed class CampaignQueries(AppDbContext db)
         var filtered = Filter(query);
 
         // Every tab's count in one grouped query.
-        var counts = await filtered
-            .GroupBy(c => c.Status)
-            .Select(g => new { Status = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.Status, g => g.Count, ct);
+        var counts = await CountByStatusAsync(query, ct);
         var page = new CampaignListPage(query, [], counts);
         if (query.Page > page.PageCount)
             query = query with { Page = page.PageCount };
@@ -75,10 +72,17 @@ public sealed class CampaignQueries(AppDbContext db)
                 c.Account == null ? null : c.Account.Name,
                 c.Status, c.ScheduleKind, c.WizardStep,
                 new CampaignCounters(c.TotalCount, c.SentCount, c.DeliveredCount, c.ReadCount, c.FailedCount, c.SkippedCount),
-                c.ScheduledAt, c.StartedAt, c.CreatedAt))
+                c.ScheduledAt, c.StartedAt, c.CreatedAt, c.AccountId, c.TemplateId))
             .ToListAsync(ct);
         return new CampaignListPage(query, rows, counts);
     }
+
+    /// <summary>How many campaigns are in each status under the query's search and account (its status and paging are ignored).</summary>
+    public async Task<IReadOnlyDictionary<CampaignStatus, int>> CountByStatusAsync(CampaignListQuery query, CancellationToken ct = default) =>
+        await Filter(query)
+            .GroupBy(c => c.Status)
+            .Select(g => new { Status = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Status, g => g.Count, ct);
 
     /// <summary>Accounts for the list's filter, inactive ones included (their campaigns still exist).</summary>
     public async Task<IReadOnlyList<AccountOption>> AccountsAsync(CancellationToken ct = default) =>

@@ -33,7 +33,7 @@ public sealed class CampaignScheduling(CampaignDrafts drafts, AuditLog audit, Ti
     /// a fire in between reads the new schedule). "Send now", or a schedule with nothing left to run, removes it; the
     /// campaign then waits for Run now or a new time.
     /// </summary>
-    private async Task RescheduleAsync(int campaignId, CampaignSchedule schedule, DateTimeOffset now, CancellationToken ct)
+    public async Task RescheduleAsync(int campaignId, CampaignSchedule schedule, DateTimeOffset now, CancellationToken ct)
     {
         var next = schedule.Kind == ScheduleKind.Now ? null : schedule.Occurrences(now).FirstOrDefault();
         if (next is null)

@@ -37,6 +37,7 @@ public static class CampaignsSetup
         builder.Services.AddScoped<IAudienceSizeEstimator>(services => services.GetRequiredService<AudienceResolver>());
         builder.Services.AddScoped<AudienceFieldQueries>();
         builder.Services.AddScoped<CsvAudienceImport>();
+        builder.Services.AddScoped<ListAudienceImport>();
         builder.Services.AddScoped<AudienceStep>();
         builder.Services.AddScoped<ParametersStep>();
         builder.Services.AddAudienceProvider<RecentContactsProvider>(RecentContactsProvider.Key, RecentContactsProvider.DisplayName);

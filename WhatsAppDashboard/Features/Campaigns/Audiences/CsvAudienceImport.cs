@@ -310,7 +310,8 @@ public sealed class CsvAudienceImport(AppDbContext db, CsvUploadStore uploads, A
         return (int)(long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private static async Task FlushRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int campaignId, List<PendingRow> rows, CancellationToken ct)
+    /// <summary>Writes <paramref name="rows"/> with one multi-row INSERT and empties the list (also used by the API list import).</summary>
+    internal static async Task FlushRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int campaignId, List<PendingRow> rows, CancellationToken ct)
     {
         if (rows.Count == 0)
             return;
@@ -368,7 +369,7 @@ public sealed class CsvAudienceImport(AppDbContext db, CsvUploadStore uploads, A
 
     private static string Truncate(string reason) => reason.Length <= MaxReasonLength ? reason : reason[..(MaxReasonLength - 1)] + "…";
 
-    private sealed record PendingRow(int RowNumber, string Phone, string Name, string FieldsJson);
+    internal sealed record PendingRow(int RowNumber, string Phone, string Name, string FieldsJson);
 
     private sealed record PendingReject(int RowNumber, string FieldsJson, string Reason);
 

@@ -12,10 +12,13 @@ public sealed class ParametersStep(CampaignDrafts drafts, AuditLog audit)
     /// Problems by slot key (see <see cref="ParameterSlots.Problems"/>), plus the template's own problem under
     /// <c>template</c>; empty when the mappings can be saved.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Check(Campaign campaign, TemplateDefinition definition, IReadOnlyDictionary<string, ParameterMapping> mappings)
+    public static IReadOnlyDictionary<string, string> Check(Campaign campaign, TemplateDefinition definition, IReadOnlyDictionary<string, ParameterMapping> mappings) =>
+        Check(campaign.ScheduleKind == ScheduleKind.Recurring, definition, mappings);
+
+    /// <summary>The same check for a campaign not saved yet, whose schedule is or is not recurring.</summary>
+    public static IReadOnlyDictionary<string, string> Check(bool isRecurring, TemplateDefinition definition, IReadOnlyDictionary<string, ParameterMapping> mappings)
     {
-        var problems = new Dictionary<string, string>(
-            ParameterSlots.Problems(ParameterSlots.Of(definition), mappings, campaign.ScheduleKind == ScheduleKind.Recurring));
+        var problems = new Dictionary<string, string>(ParameterSlots.Problems(ParameterSlots.Of(definition), mappings, isRecurring));
         if (ParameterSlots.TemplateProblem(definition) is { } templateProblem)
             problems["template"] = templateProblem;
         return problems;
