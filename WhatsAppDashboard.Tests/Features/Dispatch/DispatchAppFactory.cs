@@ -38,8 +38,10 @@ public class DispatchAppFactory : SandboxAppFactory
         ["Dispatch:ReconcileIntervalSeconds"] = "0.5",
         ["Dispatch:ResultFlushMilliseconds"] = "20",
         ["Dispatch:SlowDownSeconds"] = "2",
-        ["CloudApi:TimeoutSeconds"] = "2",
-        ["Dispatch:StaleSendingAfterSeconds"] = "4",
+        // Generous for a loopback sandbox, so a busy machine (a cold JIT, a full run queue) never turns a send into
+        // "unknown"; tests about time-outs set their own.
+        ["CloudApi:TimeoutSeconds"] = "8",
+        ["Dispatch:StaleSendingAfterSeconds"] = "10",
     };
 }
 
