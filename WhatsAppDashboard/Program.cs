@@ -1,3 +1,4 @@
+using WhatsAppDashboard.Benchmark;
 using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Components;
 using WhatsAppDashboard.Data;
@@ -33,6 +34,7 @@ builder.AddWebhooks();
 builder.AddApi();
 builder.AddScheduling();
 builder.AddCommandLine();
+builder.AddBenchmark();
 
 var app = builder.Build();
 
