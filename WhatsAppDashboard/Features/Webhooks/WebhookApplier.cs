@@ -8,10 +8,12 @@ using WhatsAppDashboard.Features.Dispatch;
 namespace WhatsAppDashboard.Features.Webhooks;
 
 /// <summary>
-/// Applies one stored webhook at a time. Message statuses only move forward (Sending/Unknown &lt; Sent &lt; Delivered &lt;
-/// Read; Failed only before delivery), so duplicates and out-of-order events change nothing, and each recipient
-/// change moves the campaign's counters in the same statement, following <see cref="CampaignCounters"/>: besides
-/// sent/failed, <c>delivered_count</c> = rows in Delivered or Read and <c>read_count</c> = rows in Read.
+/// Applies stored webhooks, a batch of them per transaction. Message statuses only move forward (Sending/Unknown &lt;
+/// Sent &lt; Delivered &lt; Read; Failed only before delivery), so duplicates and out-of-order events change nothing, and
+/// each recipient change moves the campaign's counters in the same statement, following <see cref="CampaignCounters"/>:
+/// besides sent/failed, <c>delivered_count</c> = rows in Delivered or Read and <c>read_count</c> = rows in Read.
+/// A batch runs its statements in arrival order in one round trip, so the result is the same as applying the webhooks
+/// one by one; when one statement fails, the batch is applied again one webhook at a time and only that one keeps the error.
 /// </summary>
 public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookApplier> logger)
 {
@@ -21,80 +23,176 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         "STOP", "UNSUBSCRIBE", "STOPP", "ARRET", "ARRÊT", "PARAR", "BAJA", "ALTO", "DESCADASTRAR", "ABMELDEN", "HALT", "CANCELAR",
     };
 
+    private sealed record StoredWebhook(long Id, int AccountId, string Payload);
+
+    /// <summary>What one stored webhook asks for: its statements, or why it cannot be applied.</summary>
+    private sealed record PlannedWebhook(StoredWebhook Stored, List<NpgsqlBatchCommand> Statements, List<string> MessageIds, List<long> RecipientIds, string? Error);
+
     /// <summary>Claims the oldest unapplied webhook (skipping ones another instance holds) and applies it.
     /// Returns false when there was none.</summary>
-    public async Task<bool> ApplyNextAsync(CancellationToken ct)
+    public async Task<bool> ApplyNextAsync(CancellationToken ct) => await ApplyBatchAsync(1, ct) > 0;
+
+    /// <summary>Claims up to <paramref name="size"/> of the oldest unapplied webhooks (skipping ones another instance
+    /// holds) and applies them in arrival order; returns how many were claimed (0: none was waiting).</summary>
+    public async Task<int> ApplyBatchAsync(int size, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        long id;
-        int accountId;
-        string payload;
-        await using (var claim = connection.Command(
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            var claimed = await ClaimAsync(connection, transaction, size, ct);
+            if (claimed.Count == 0)
+                return 0;
+            var planned = claimed.Select(Plan).ToList();
+            try
+            {
+                await LockCampaignsAsync(connection, transaction, planned, ct);
+                var statements = planned.Where(p => p.Error is null).SelectMany(p => p.Statements).ToList();
+                if (statements.Count > 0)
+                {
+                    await using var batch = new NpgsqlBatch(connection, transaction);
+                    foreach (var statement in statements)
+                        batch.BatchCommands.Add(statement);
+                    await batch.ExecuteNonQueryAsync(ct);
+                }
+                await MarkAsync(connection, transaction, planned.Select(p => (p.Stored.Id, p.Error)), ct);
+                await transaction.CommitAsync(ct);
+                return claimed.Count;
+            }
+            catch (PostgresException)
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+            }
+        }
+
+        // One statement failed: apply the same webhooks one at a time, each behind a savepoint, so only the culprit keeps the error.
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            var claimed = await ClaimAsync(connection, transaction, size, ct);
+            var outcomes = new List<(long Id, string? Error)>();
+            foreach (var stored in claimed)
+            {
+                var plan = Plan(stored);
+                var error = plan.Error;
+                if (error is null)
+                {
+                    await transaction.SaveAsync("apply", ct);
+                    try
+                    {
+                        await LockCampaignsAsync(connection, transaction, [plan], ct);
+                        await using var batch = new NpgsqlBatch(connection, transaction);
+                        foreach (var statement in plan.Statements)
+                            batch.BatchCommands.Add(statement);
+                        if (batch.BatchCommands.Count > 0)
+                            await batch.ExecuteNonQueryAsync(ct);
+                        await transaction.ReleaseAsync("apply", ct);
+                    }
+                    catch (PostgresException ex)
+                    {
+                        await transaction.RollbackAsync("apply", ct);
+                        error = Fit(ex.Message);
+                        logger.LogWarning("Webhook {Id} could not be applied: {Error}", stored.Id, error);
+                    }
+                }
+                outcomes.Add((stored.Id, error));
+            }
+            await MarkAsync(connection, transaction, outcomes, ct);
+            await transaction.CommitAsync(ct);
+            return claimed.Count;
+        }
+    }
+
+    private async Task<List<StoredWebhook>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int size, CancellationToken ct)
+    {
+        var claimed = new List<StoredWebhook>();
+        await using var claim = connection.Command(
             """
             SELECT id, account_id, payload::text FROM webhook_inbox
             WHERE processed_at IS NULL AND attempts < @max
-            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-            """, transaction).With("max", options.Value.MaxAttempts))
-        await using (var reader = await claim.ExecuteReaderAsync(ct))
-        {
-            if (!await reader.ReadAsync(ct))
-                return false;
-            (id, accountId, payload) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2));
-        }
+            ORDER BY id LIMIT @size FOR UPDATE SKIP LOCKED
+            """, transaction).With("max", options.Value.MaxAttempts).With("size", size);
+        await using var reader = await claim.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            claimed.Add(new StoredWebhook(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2)));
+        return claimed;
+    }
 
-        await transaction.SaveAsync("apply", ct);
-        string? error = null;
+    private async Task MarkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(long Id, string? Error)> outcomes, CancellationToken ct)
+    {
+        var list = outcomes.ToList();
+        await using var mark = connection.Command(
+            """
+            UPDATE webhook_inbox i SET attempts = i.attempts + 1, error = o.error,
+                processed_at = CASE WHEN o.error IS NULL THEN @now ELSE NULL END
+            FROM unnest(@ids, @errors) AS o(id, error)
+            WHERE i.id = o.id
+            """, transaction)
+            .With("ids", list.Select(o => o.Id).ToArray())
+            .With("errors", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, list.Select(o => o.Error).ToArray())
+            .With("now", clock.GetUtcNow());
+        await mark.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Locks the campaigns the batch may touch, in id order (the dispatcher's lock order: campaigns, then
+    /// recipients), before any recipient row is locked.</summary>
+    private static async Task LockCampaignsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PlannedWebhook> planned, CancellationToken ct)
+    {
+        var messageIds = planned.Where(p => p.Error is null).SelectMany(p => p.MessageIds).Distinct().ToArray();
+        var recipientIds = planned.Where(p => p.Error is null).SelectMany(p => p.RecipientIds).Distinct().ToArray();
+        if (messageIds.Length == 0 && recipientIds.Length == 0)
+            return;
+        await using var lockCampaigns = connection.Command(
+            """
+            SELECT id FROM campaigns WHERE id IN (
+                SELECT campaign_id FROM campaign_recipients WHERE message_id = ANY(@wamids)
+                UNION SELECT campaign_id FROM campaign_recipients WHERE id = ANY(@rids))
+            ORDER BY id FOR NO KEY UPDATE
+            """, transaction).With("wamids", messageIds).With("rids", recipientIds);
+        await lockCampaigns.ExecuteNonQueryAsync(ct);
+    }
+
+    private PlannedWebhook Plan(StoredWebhook stored)
+    {
+        var statements = new List<NpgsqlBatchCommand>();
+        var messageIds = new List<string>();
+        var recipientIds = new List<long>();
         try
         {
-            await ApplyPayloadAsync(connection, transaction, accountId, payload, ct);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or JsonException or PostgresException or InvalidOperationException or FormatException)
-        {
-            await transaction.RollbackAsync("apply", ct);
-            error = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
-            logger.LogWarning("Webhook {Id} could not be applied: {Error}", id, error);
-        }
-        await connection.Command(
-            """
-            UPDATE webhook_inbox SET attempts = attempts + 1, error = @error,
-                processed_at = CASE WHEN @error IS NULL THEN @now ELSE NULL END
-            WHERE id = @id
-            """, transaction)
-            .With("id", id).With("error", NpgsqlTypes.NpgsqlDbType.Text, error).With("now", clock.GetUtcNow())
-            .ExecuteNonQueryAsync(ct);
-        await transaction.CommitAsync(ct);
-        return true;
-    }
-
-    private async Task ApplyPayloadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, string payload, CancellationToken ct)
-    {
-        using var document = JsonDocument.Parse(payload);
-        if (!document.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
-            throw new InvalidDataException("The webhook has no entry list.");
-        foreach (var entry in entries.EnumerateArray())
-        {
-            if (!entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
-                continue;
-            foreach (var change in changes.EnumerateArray())
+            using var document = JsonDocument.Parse(stored.Payload);
+            if (!document.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException("The webhook has no entry list.");
+            foreach (var entry in entries.EnumerateArray())
             {
-                if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+                if (!entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
                     continue;
-                if (value.TryGetProperty("statuses", out var statuses) && statuses.ValueKind == JsonValueKind.Array)
+                foreach (var change in changes.EnumerateArray())
                 {
-                    foreach (var status in statuses.EnumerateArray())
-                        await ApplyStatusAsync(connection, transaction, accountId, status, ct);
-                }
-                if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
-                {
-                    foreach (var message in messages.EnumerateArray())
-                        await ApplyInboundAsync(connection, transaction, accountId, message, ct);
+                    if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+                        continue;
+                    if (value.TryGetProperty("statuses", out var statuses) && statuses.ValueKind == JsonValueKind.Array)
+                    {
+                        foreach (var status in statuses.EnumerateArray())
+                            PlanStatus(stored.AccountId, status, statements, messageIds, recipientIds);
+                    }
+                    if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+                    {
+                        foreach (var message in messages.EnumerateArray())
+                            PlanInbound(stored.AccountId, message, statements, messageIds);
+                    }
                 }
             }
+            return new PlannedWebhook(stored, statements, messageIds, recipientIds, null);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException or InvalidOperationException or FormatException)
+        {
+            var error = Fit(ex.Message);
+            logger.LogWarning("Webhook {Id} could not be applied: {Error}", stored.Id, error);
+            return new PlannedWebhook(stored, [], [], [], error);
         }
     }
 
-    private async Task ApplyStatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, JsonElement status, CancellationToken ct)
+    private static string Fit(string message) => message.Length > 2000 ? message[..2000] : message;
+
+    private void PlanStatus(int accountId, JsonElement status, List<NpgsqlBatchCommand> statements, List<string> messageIds, List<long> recipientIds)
     {
         var messageId = Text(status, "id") ?? throw new InvalidDataException("A status has no message id.");
         var name = Text(status, "status") ?? throw new InvalidDataException($"The status of message {messageId} has no name.");
@@ -113,15 +211,13 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         if (forward is null && name != "failed")
             return; // Other statuses (e.g. "deleted", "warning") say nothing about delivery.
 
-        var campaignId = await FindCampaignAsync(connection, transaction, accountId, messageId, recipientId, ct);
-        if (campaignId is null)
-            return; // A message this dashboard did not send (or a recipient already deleted): nothing to update.
-
-        string update;
-        NpgsqlCommand command;
+        messageIds.Add(messageId);
+        if (recipientId is { } rid)
+            recipientIds.Add(rid);
+        NpgsqlBatchCommand command;
         if (forward is { } f)
         {
-            update =
+            command = new NpgsqlBatchCommand(WithTarget(
                 $"""
                 UPDATE campaign_recipients r
                 SET status = @status, message_id = COALESCE(r.message_id, @wamid), sent_at = COALESCE(r.sent_at, @at),
@@ -131,13 +227,14 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                 FROM target t
                 WHERE r.id = t.id AND {Rank("t.old_status")} < @rank
                 RETURNING r.campaign_id, t.old_status, r.status AS new_status
-                """;
-            command = connection.Command(WithTarget(update), transaction).With("status", f.Status.ToString()).With("rank", f.Rank);
+                """));
+            command.Parameters.AddWithValue("status", f.Status.ToString());
+            command.Parameters.AddWithValue("rank", f.Rank);
         }
         else
         {
             var (code, title) = FirstError(status);
-            update =
+            command = new NpgsqlBatchCommand(WithTarget(
                 """
                 UPDATE campaign_recipients r
                 SET status = 'Failed', message_id = COALESCE(r.message_id, @wamid), error_code = @code, error_message = @title,
@@ -145,34 +242,18 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                 FROM target t
                 WHERE r.id = t.id AND t.old_status IN ('Sending', 'Unknown', 'Sent')
                 RETURNING r.campaign_id, t.old_status, r.status AS new_status
-                """;
-            command = connection.Command(WithTarget(update), transaction)
-                .With("code", NpgsqlTypes.NpgsqlDbType.Integer, code)
-                .With("title", NpgsqlTypes.NpgsqlDbType.Text, title is { Length: > 1000 } ? title[..1000] : title);
+                """));
+            command.Parameters.Add(new NpgsqlParameter("code", NpgsqlTypes.NpgsqlDbType.Integer) { Value = (object?)code ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("title", NpgsqlTypes.NpgsqlDbType.Text)
+            {
+                Value = (object?)(title is { Length: > 1000 } ? title[..1000] : title) ?? DBNull.Value,
+            });
         }
-        await using (command)
-        {
-            await command.With("account", accountId).With("campaign", campaignId.Value).With("wamid", messageId)
-                .With("rid", NpgsqlTypes.NpgsqlDbType.Bigint, recipientId).With("at", at)
-                .ExecuteNonQueryAsync(ct);
-        }
-    }
-
-    /// <summary>The campaign of the recipient a status is about, locked first (the dispatcher's lock order:
-    /// campaign, then recipients), or null when no recipient of this account matches.</summary>
-    private static async Task<int?> FindCampaignAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId,
-        string messageId, long? recipientId, CancellationToken ct)
-    {
-        await using var find = connection.Command(
-            $"""
-            SELECT r.campaign_id FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
-            WHERE c.account_id = @account AND {Matches} LIMIT 1
-            """, transaction).With("account", accountId).With("wamid", messageId).With("rid", NpgsqlTypes.NpgsqlDbType.Bigint, recipientId);
-        if (await find.ExecuteScalarAsync(ct) is not int campaignId)
-            return null;
-        await using var lockCampaign = connection.Command("SELECT 1 FROM campaigns WHERE id = @id FOR NO KEY UPDATE", transaction).With("id", campaignId);
-        await lockCampaign.ExecuteNonQueryAsync(ct);
-        return campaignId;
+        command.Parameters.AddWithValue("account", accountId);
+        command.Parameters.AddWithValue("wamid", messageId);
+        command.Parameters.Add(new NpgsqlParameter("rid", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)recipientId ?? DBNull.Value });
+        command.Parameters.AddWithValue("at", at);
+        statements.Add(command);
     }
 
     /// <summary>The recipient by its wamid, or, while the wamid is not stored yet, by its id (from the callback data).</summary>
@@ -185,7 +266,7 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         $"""
         WITH target AS (
             SELECT r.id, r.status AS old_status FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
-            WHERE c.account_id = @account AND r.campaign_id = @campaign AND {Matches}
+            WHERE c.account_id = @account AND {Matches}
             LIMIT 1 FOR UPDATE OF r
         ), changed AS (
         {update}
@@ -207,7 +288,7 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
     private static string Rank(string column) =>
         $"(CASE {column} WHEN 'Sending' THEN 1 WHEN 'Unknown' THEN 1 WHEN 'Sent' THEN 2 WHEN 'Delivered' THEN 3 WHEN 'Read' THEN 4 ELSE 99 END)";
 
-    private async Task ApplyInboundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int accountId, JsonElement message, CancellationToken ct)
+    private void PlanInbound(int accountId, JsonElement message, List<NpgsqlBatchCommand> statements, List<string> messageIds)
     {
         var at = Timestamp(message);
         switch (Text(message, "type"))
@@ -216,15 +297,14 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                 var contextId = message.TryGetProperty("context", out var context) ? Text(context, "id") : null;
                 if (contextId is null || !message.TryGetProperty("button", out var button))
                     return;
-                var campaignId = await FindCampaignAsync(connection, transaction, accountId, contextId, null, ct);
-                if (campaignId is null)
-                    return;
+                messageIds.Add(contextId);
                 // Only the first press counts: later presses of the same message change nothing.
-                await using (var command = connection.Command(
+                var click = new NpgsqlBatchCommand(
                     """
                     WITH target AS (
                         SELECT id, replied_at IS NULL AS first_reply FROM campaign_recipients
-                        WHERE campaign_id = @campaign AND message_id = @wamid AND button_clicked IS NULL
+                        WHERE message_id = @wamid AND button_clicked IS NULL
+                          AND campaign_id IN (SELECT id FROM campaigns WHERE account_id = @account)
                         FOR UPDATE
                     ), changed AS (
                         UPDATE campaign_recipients r
@@ -236,25 +316,23 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                     SET button_click_count = c.button_click_count + d.clicks, replied_count = c.replied_count + d.replies
                     FROM (SELECT campaign_id, count(*) AS clicks, count(*) FILTER (WHERE first_reply) AS replies FROM changed GROUP BY campaign_id) d
                     WHERE c.id = d.campaign_id
-                    """, transaction))
-                {
-                    await command.With("campaign", campaignId.Value).With("wamid", contextId)
-                        .With("text", Text(button, "text") ?? "").With("payload", NpgsqlTypes.NpgsqlDbType.Text, Text(button, "payload"))
-                        .With("at", at).ExecuteNonQueryAsync(ct);
-                }
+                    """);
+                click.Parameters.AddWithValue("account", accountId);
+                click.Parameters.AddWithValue("wamid", contextId);
+                click.Parameters.AddWithValue("text", Text(button, "text") ?? "");
+                click.Parameters.Add(new NpgsqlParameter("payload", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)Text(button, "payload") ?? DBNull.Value });
+                click.Parameters.AddWithValue("at", at);
+                statements.Add(click);
                 break;
             case "text":
                 var body = message.TryGetProperty("text", out var text) ? Text(text, "body") : null;
                 var from = Text(message, "from");
                 if (body is null || from is null || !StopWords.Contains(body.Trim().Trim('.', '!')))
                     return;
-                await using (var optOut = connection.Command(
-                    "UPDATE contacts SET is_opted_out = true, opted_out_at = @at WHERE phone = @phone AND NOT is_opted_out", transaction))
-                {
-                    var changed = await optOut.With("phone", "+" + from).With("at", at).ExecuteNonQueryAsync(ct);
-                    if (changed > 0)
-                        logger.LogInformation("A contact opted out by replying to a campaign message.");
-                }
+                var optOut = new NpgsqlBatchCommand("UPDATE contacts SET is_opted_out = true, opted_out_at = @at WHERE phone = @phone AND NOT is_opted_out");
+                optOut.Parameters.AddWithValue("phone", "+" + from);
+                optOut.Parameters.AddWithValue("at", at);
+                statements.Add(optOut);
                 break;
         }
     }

@@ -7,6 +7,8 @@ public sealed class WebhookOptions
     public int PollIntervalMilliseconds { get; set; } = 1000;
     /// <summary>Tries before a webhook that cannot be applied is left alone (kept, with its error).</summary>
     public int MaxAttempts { get; set; } = 5;
+    /// <summary>Stored webhooks applied per transaction (one round trip for all their statements).</summary>
+    public int BatchSize { get; set; } = 200;
 }
 
 public static class WebhooksSetup
@@ -14,7 +16,8 @@ public static class WebhooksSetup
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
-            .Validate(o => o.PollIntervalMilliseconds > 0 && o.MaxAttempts > 0, "Webhooks:PollIntervalMilliseconds and Webhooks:MaxAttempts must be positive.")
+            .Validate(o => o.PollIntervalMilliseconds > 0 && o.MaxAttempts > 0 && o.BatchSize > 0,
+                "Webhooks:PollIntervalMilliseconds, Webhooks:MaxAttempts and Webhooks:BatchSize must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookInboxSignal>();
         builder.Services.AddSingleton<WebhookApplier>();
