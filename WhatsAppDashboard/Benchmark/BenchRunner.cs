@@ -63,7 +63,7 @@ public sealed class BenchRunner(BenchOptions options, string serverConnectionStr
         Say($"Writing {options.Recipients:N0} recipients to {csv}");
         await WriteCsvAsync(csv, options.Recipients, ct);
 
-        Say("Migrating, importing the CSV and creating the campaign");
+        Say("Migrating, importing the CSV, creating and starting the campaign");
         var prepared = JsonSerializer.Deserialize<BenchSetupCommand.PrepareResult>(await ChildProcess.RunAsync(
             ["bench-setup", "--prepare", csv, "--simulator-url", SimulatorUrl, "--mps", options.Mps.ToString(CultureInfo.InvariantCulture),
              "--access-token", AccessToken, "--app-secret", AppSecret],
@@ -77,14 +77,7 @@ public sealed class BenchRunner(BenchOptions options, string serverConnectionStr
         await WaitForAsync(SimulatorUrl + "/sandbox/stats", _simulator, ct);
         await WaitForAsync(AppUrl + "/health", _app!, ct);
 
-        var launched = JsonSerializer.Deserialize<BenchSetupCommand.LaunchResult>(await ChildProcess.RunAsync(
-            ["bench-setup", "--launch", prepared.CampaignId.ToString(CultureInfo.InvariantCulture)],
-            AppEnvironment(), Path.Combine(_workDirectory, "setup.log"), ct))!;
-        if (!launched.Started)
-            throw new InvalidOperationException("The campaign did not start: " + launched.Message);
-        Say(launched.Message);
-
-        var inFlightAtKill = await SendAsync(prepared.CampaignId, launched.Total - launched.Skipped, ct);
+        var inFlightAtKill = await SendAsync(prepared.CampaignId, prepared.ToSend, ct);
         var sending = await MeasureSendingAsync(prepared.CampaignId, ct);
         var cpu = _appGenerations.Aggregate(TimeSpan.Zero, (sum, child) => sum + child.CpuTime);
 

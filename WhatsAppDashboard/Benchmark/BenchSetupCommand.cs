@@ -16,8 +16,8 @@ namespace WhatsAppDashboard.Benchmark;
 /// <summary>
 /// <c>bench-setup</c>: the steps of a benchmark that need the app's own services, run by <c>bench</c> as a child process
 /// whose configured database is the benchmark's fresh one. <c>--prepare</c> migrates, imports the CSV through the
-/// contacts import (the path an upload takes) and creates the account, template and draft campaign; <c>--launch</c>
-/// starts the campaign the way Run does. Each prints one JSON line for the parent.
+/// contacts import (the path an upload takes), creates the account, template and campaign, and starts the campaign the
+/// way Run does (the dashboard's dispatcher picks it up when it starts). It prints one JSON line for the parent.
 /// </summary>
 public sealed class BenchSetupCommand : ICliCommand
 {
@@ -26,16 +26,11 @@ public sealed class BenchSetupCommand : ICliCommand
     public const string WabaId = "200000000000001";
 
     public string Name => "bench-setup";
-    public string Usage => "bench-setup --prepare CSV --simulator-url URL --mps N --access-token T --app-secret S | --launch CAMPAIGN_ID";
+    public string Usage => "bench-setup --prepare CSV --simulator-url URL --mps N --access-token T --app-secret S";
     public string Description => "Used by 'bench': prepares or launches the benchmark's campaign in its database.";
 
     public async Task<int> RunAsync(IServiceProvider services, CommandArguments arguments, CancellationToken ct)
     {
-        if (arguments.Optional("launch") is { } launch)
-        {
-            arguments.EnsureAllUsed(Usage);
-            return await LaunchAsync(services, int.Parse(launch, System.Globalization.CultureInfo.InvariantCulture), ct);
-        }
         var csv = arguments.Required("prepare");
         var simulatorUrl = arguments.Required("simulator-url");
         var mps = int.Parse(arguments.Required("mps"), System.Globalization.CultureInfo.InvariantCulture);
@@ -52,7 +47,11 @@ public sealed class BenchSetupCommand : ICliCommand
 
         var (rows, seconds, imported) = await ImportAsync(services, csv, ct);
         var campaignId = await SeedAsync(services, simulatorUrl, mps, accessToken, appSecret, ct);
-        Console.WriteLine(JsonSerializer.Serialize(new PrepareResult(campaignId, rows, imported, seconds)));
+        await using var launchScope = services.CreateAsyncScope();
+        var launched = await launchScope.ServiceProvider.GetRequiredService<CampaignLauncher>().LaunchAsync(campaignId, "bench", null, ct);
+        if (!launched.Started)
+            throw new CommandException("The campaign did not start: " + launched.Message);
+        Console.WriteLine(JsonSerializer.Serialize(new PrepareResult(campaignId, rows, imported, seconds, launched.TotalCount - launched.SkippedCount)));
         return 0;
     }
 
@@ -132,15 +131,5 @@ public sealed class BenchSetupCommand : ICliCommand
         return campaign.Id;
     }
 
-    private static async Task<int> LaunchAsync(IServiceProvider services, int campaignId, CancellationToken ct)
-    {
-        await using var scope = services.CreateAsyncScope();
-        var result = await scope.ServiceProvider.GetRequiredService<CampaignLauncher>().LaunchAsync(campaignId, "bench", null, ct);
-        Console.WriteLine(JsonSerializer.Serialize(new LaunchResult(result.Started, result.Message, result.TotalCount, result.SkippedCount)));
-        return result.Started ? 0 : 1;
-    }
-
-    public sealed record PrepareResult(int CampaignId, int Rows, int Imported, double ImportSeconds);
-
-    public sealed record LaunchResult(bool Started, string Message, int Total, int Skipped);
+    public sealed record PrepareResult(int CampaignId, int Rows, int Imported, double ImportSeconds, int ToSend);
 }
