@@ -105,7 +105,8 @@ public sealed class CampaignRunJourneyTests(DispatchBrowserAppFactory app) : ICl
                 (await page.Locator("[data-action=delete]").CountAsync()).Should().Be(0, "a running campaign cannot be deleted");
             }
 
-            // The page does not update itself yet: reload until the run is over (bounded, never timed).
+            // Reloads show the truth as well (following the run live has a test of its own): reload until the run is
+            // over (bounded, never timed).
             var deadline = DateTime.UtcNow + CompletionPatience;
             while ((status = await StatusAsync(page)) is not ("Completed" or "Failed" or "Paused" or "Cancelled") && DateTime.UtcNow < deadline)
             {

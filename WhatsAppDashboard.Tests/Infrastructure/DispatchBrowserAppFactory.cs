@@ -5,13 +5,17 @@ namespace WhatsAppDashboard.Tests.Infrastructure;
 /// <summary>
 /// A browser on an app that really sends: the dispatcher on with quick back-offs and polls, a quiet sandbox
 /// (no latency, no random failures, status webhooks held back) with a high throughput cap, and the demo data
-/// seeded: the "Sandbox" account with its approved templates and 500 labelled contacts.
+/// seeded: the "Sandbox" account with its approved templates and 500 labelled contacts. Subclasses change what they
+/// need through <see cref="Overrides"/>.
 /// </summary>
-public sealed class DispatchBrowserAppFactory : BrowserAppFactory
+public class DispatchBrowserAppFactory : BrowserAppFactory
 {
+    /// <summary>Settings applied last, on top of the ones above.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Overrides => new Dictionary<string, string?>();
+
     private readonly string _sandboxToken = "sandbox-browser-token-" + Guid.NewGuid().ToString("N");
 
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings
+    protected sealed override IReadOnlyDictionary<string, string?> ExtraSettings
     {
         get
         {
@@ -23,6 +27,8 @@ public sealed class DispatchBrowserAppFactory : BrowserAppFactory
             settings["Sandbox:ThroughputPerSecond"] = "1000";
             // Status webhooks belong to the webhooks issue: keep them out of a run's lifetime.
             settings["Sandbox:SentDelay:MeanMs"] = "600000";
+            foreach (var (key, value) in Overrides)
+                settings[key] = value;
             return settings;
         }
     }

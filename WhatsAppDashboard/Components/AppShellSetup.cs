@@ -23,10 +23,10 @@ public static class AppShellSetup
             app.UseExceptionHandler("/error", createScopeForErrors: true);
             app.UseHsts();
         }
-        // People get a page for 403/404/…; the API answers with problem details of its own.
+        // People get a page for 403/404/…; the API answers with problem details of its own, the hubs with bare codes.
         // Only GET/HEAD are re-executed: a page cannot answer a re-executed POST (it would expect a form).
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments("/api")
+            context => !context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/hubs")
                 && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)),
             branch => branch.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
         app.UseStaticFiles();

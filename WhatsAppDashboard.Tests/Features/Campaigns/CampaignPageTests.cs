@@ -42,7 +42,10 @@ public sealed class CampaignPageTests(CampaignsAppFactory app) : IClassFixture<C
             .Should().Equal(new Dictionary<string, string>
             {
                 ["total"] = "40", ["sent"] = "30", ["delivered"] = "25", ["read"] = "12", ["failed"] = "6", ["skipped"] = "4",
+                ["replied"] = "0", ["clicks"] = "0",
             });
+        page.QuerySelectorAll("[data-testid=counter-tiles] [data-testid=counter-share]").Select(e => e.TextContent).Should()
+            .Equal(["75%", "83%", "48%", "15%", "10%", "0%", "0%"], "sent of total, delivered of sent, read of delivered, failed and skipped of total, replies and clicks of sent");
         page.QuerySelector("[role=progressbar]")!.GetAttribute("aria-valuenow").Should().Be("100");
         page.QuerySelector("[data-testid=schedule-description]").Text().Should().Be("Once, on Fri 20 Sep 2030 at 18:00 (Europe/Paris).");
         page.QuerySelector("[data-testid=scheduled-at]").Text().Should().Be("2030-09-20 09:00", "shown in the reader's zone");
