@@ -77,7 +77,7 @@ public sealed class DatabaseOutageScenarioTests(DatabaseOutageScenarioTests.Fact
     private async Task CutEverySessionAsync()
     {
         var database = new NpgsqlConnectionStringBuilder(app.ConnectionString).Database!;
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(app.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(app.ConnectionString) { Database = "postgres", Pooling = false, Timeout = 60, CommandTimeout = 60 }.ConnectionString);
         await connection.OpenAsync();
         await using var cut = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @db AND pid <> pg_backend_pid()", connection);
         cut.Parameters.AddWithValue("db", database);

@@ -17,6 +17,8 @@ public sealed class BenchRunner(BenchOptions options, string serverConnectionStr
 {
     public const string AccessToken = "bench-access-token";
     public const string AppSecret = "bench-app-secret";
+    private const string WatcherEmail = "watcher@bench.example";
+    private readonly string _watcherPassword = "Bench-" + Guid.NewGuid().ToString("N");
 
     private readonly string _workDirectory = Directory.CreateTempSubdirectory("wad-bench-").FullName;
     private readonly List<ChildProcess> _appGenerations = [];
@@ -66,7 +68,7 @@ public sealed class BenchRunner(BenchOptions options, string serverConnectionStr
         Say("Migrating, importing the CSV, creating and starting the campaign");
         var prepared = JsonSerializer.Deserialize<BenchSetupCommand.PrepareResult>(await ChildProcess.RunAsync(
             ["bench-setup", "--prepare", csv, "--simulator-url", SimulatorUrl, "--mps", options.Mps.ToString(CultureInfo.InvariantCulture),
-             "--access-token", AccessToken, "--app-secret", AppSecret],
+             "--access-token", AccessToken, "--app-secret", AppSecret, "--user-email", WatcherEmail, "--user-password", _watcherPassword],
             AppEnvironment(), Path.Combine(_workDirectory, "setup.log"), ct))!;
         var importRowsPerSec = prepared.Rows / prepared.ImportSeconds;
         Say($"Imported {prepared.Imported:N0} of {prepared.Rows:N0} rows in {prepared.ImportSeconds:N1} s ({importRowsPerSec:N0} rows/s)");
@@ -77,7 +79,28 @@ public sealed class BenchRunner(BenchOptions options, string serverConnectionStr
         await WaitForAsync(SimulatorUrl + "/sandbox/stats", _simulator, ct);
         await WaitForAsync(AppUrl + "/health", _app!, ct);
 
-        var inFlightAtKill = await SendAsync(prepared.CampaignId, prepared.ToSend, ct);
+        HubWatcher? watcher = null;
+        try
+        {
+            watcher = await HubWatcher.ConnectAsync(AppUrl, WatcherEmail, _watcherPassword, prepared.CampaignId, ct);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or System.Net.WebSockets.WebSocketException or JsonException or KeyNotFoundException)
+        {
+            Say("Counter lag not measured: the campaign hub could not be watched (" + ex.Message + ")");
+        }
+        long? inFlightAtKill;
+        double? counterLagP95 = null;
+        try
+        {
+            inFlightAtKill = await SendAsync(prepared.CampaignId, prepared.ToSend, ct);
+        }
+        finally
+        {
+            if (watcher is not null)
+                await watcher.DisposeAsync();
+        }
+        if (watcher is not null)
+            counterLagP95 = HubWatcher.LagPercentileMs(await DeliveredReceivedAtAsync(ct), watcher.Snapshots, 0.95);
         var sending = await MeasureSendingAsync(prepared.CampaignId, ct);
         var cpu = _appGenerations.Aggregate(TimeSpan.Zero, (sum, child) => sum + child.CpuTime);
 
@@ -104,7 +127,7 @@ public sealed class BenchRunner(BenchOptions options, string serverConnectionStr
             SendLatencyP50Ms = Math.Round(sending.P50Ms, 1),
             SendLatencyP99Ms = Math.Round(sending.P99Ms, 1),
             WebhookEventsAppliedPerSec = Math.Round(replay.EventsPerSecond),
-            CounterLagP95Ms = null,
+            CounterLagP95Ms = counterLagP95 is { } lag ? Math.Round(lag, 1) : null,
             PeakRssMb = Math.Round(_appGenerations.Max(c => c.PeakRssBytes) / 1024.0 / 1024.0, 1),
             CpuMsPer1000Messages = sending.Sends == 0 ? 0 : Math.Round(cpu.TotalMilliseconds / sending.Sends * 1000, 1),
             Duplicates = stats.GetProperty("recipientsWithMoreThanOne").GetInt64(),
@@ -294,6 +317,25 @@ public sealed class BenchRunner(BenchOptions options, string serverConnectionStr
         if (stats.GetProperty("webhooks").GetProperty("pending").GetInt64() > 0)
             return false;
         return await ScalarAsync("SELECT count(*) FROM webhook_inbox WHERE processed_at IS NULL AND attempts < 5", ct) == 0;
+    }
+
+    /// <summary>When the app received each delivered status, in arrival order (the order the inbox applies them).</summary>
+    private async Task<List<DateTimeOffset>> DeliveredReceivedAtAsync(CancellationToken ct)
+    {
+        var times = new List<DateTimeOffset>();
+        await using var connection = await OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT i.received_at FROM webhook_inbox i,
+                 jsonb_array_elements(i.payload -> 'entry') e, jsonb_array_elements(e -> 'changes') c,
+                 jsonb_array_elements(coalesce(c -> 'value' -> 'statuses', '[]')) s
+            WHERE s ->> 'status' = 'delivered'
+            ORDER BY i.id
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            times.Add(reader.GetFieldValue<DateTimeOffset>(0));
+        return times;
     }
 
     private async Task<JsonElement> SimulatorStatsAsync(CancellationToken ct) =>

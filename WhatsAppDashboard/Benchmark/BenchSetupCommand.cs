@@ -5,11 +5,13 @@ using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Common.Csv;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Accounts;
+using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.Contacts;
 using WhatsAppDashboard.Features.Dispatch;
 using WhatsAppDashboard.Features.Scheduling;
 using WhatsAppDashboard.Features.Templates;
+using WhatsAppDashboard.Features.Users;
 
 namespace WhatsAppDashboard.Benchmark;
 
@@ -26,7 +28,7 @@ public sealed class BenchSetupCommand : ICliCommand
     public const string WabaId = "200000000000001";
 
     public string Name => "bench-setup";
-    public string Usage => "bench-setup --prepare CSV --simulator-url URL --mps N --access-token T --app-secret S";
+    public string Usage => "bench-setup --prepare CSV --simulator-url URL --mps N --access-token T --app-secret S --user-email E --user-password P";
     public string Description => "Used by 'bench': prepares or launches the benchmark's campaign in its database.";
 
     public async Task<int> RunAsync(IServiceProvider services, CommandArguments arguments, CancellationToken ct)
@@ -36,6 +38,8 @@ public sealed class BenchSetupCommand : ICliCommand
         var mps = int.Parse(arguments.Required("mps"), System.Globalization.CultureInfo.InvariantCulture);
         var accessToken = arguments.Required("access-token");
         var appSecret = arguments.Required("app-secret");
+        var userEmail = arguments.Required("user-email");
+        var userPassword = arguments.Required("user-password");
         arguments.EnsureAllUsed(Usage);
 
         await using (var scope = services.CreateAsyncScope())
@@ -47,6 +51,14 @@ public sealed class BenchSetupCommand : ICliCommand
 
         var (rows, seconds, imported) = await ImportAsync(services, csv, ct);
         var campaignId = await SeedAsync(services, simulatorUrl, mps, accessToken, appSecret, ct);
+        await using (var userScope = services.CreateAsyncScope())
+        {
+            // Who watches the run on the hub, as a viewer in a browser would.
+            var created = await userScope.ServiceProvider.GetRequiredService<UserAdministration>().CreateAsync(
+                new NewUserInput { Email = userEmail, Password = userPassword, DisplayName = "Benchmark watcher", Role = Roles.Viewer }, "bench", ct);
+            if (!created.Succeeded)
+                throw new CommandException("The watcher could not be created: " + (created.Error ?? string.Join(" ", created.FieldErrors.SelectMany(f => f.Value))));
+        }
         await using var launchScope = services.CreateAsyncScope();
         var launched = await launchScope.ServiceProvider.GetRequiredService<CampaignLauncher>().LaunchAsync(campaignId, "bench", null, ct);
         if (!launched.Started)

@@ -32,7 +32,8 @@ public sealed class ApiPostCorpusTests(DispatchAppFactory app) : IClassFixture<D
             ("/api/v1/contacts/import",
                 """{"contacts":[{"phoneNumber":"+4915112345002","name":"Ben","city":"Bonn"},{"phoneNumber":"+4915112345003","name":"Cem"}],"labels":["corpus"]}"""),
             ("/api/v1/campaigns",
-                $$"""{"name":"Corpus","accountId":{{account.AccountId}},"templateId":{{account.TemplateId}},"audience":{"type":"contacts","labels":["corpus"]},"parameterMappings":{"body.1":{"source":"field","field":"name","fallback":"there"},"body.2":{"source":"text","text":"SAVE20"}}}"""),
+                "{\"name\":\"Corpus\",\"accountId\":" + account.AccountId + ",\"templateId\":" + account.TemplateId +
+                ""","audience":{"type":"contacts","labels":["corpus"]},"parameterMappings":{"body.1":{"source":"field","field":"name","fallback":"there"},"body.2":{"source":"text","text":"SAVE20"}}}"""),
             ($"/api/v1/campaigns/{draft}/recipients/import",
                 """{"recipients":[{"phoneNumber":"+4915112345004","name":"Dee"},{"phoneNumber":"+4915112345005","name":"Eli"}]}"""),
         };

@@ -18,11 +18,11 @@ public sealed class WebhookCorpusTests(WebhookCorpusTests.Factory app) : IClassF
 
     public sealed class Factory : DispatchAppFactory
     {
+        // The run is arranged in the database (no dispatcher), so a busy machine's slow sends cannot leave it without wamids.
         protected override IReadOnlyDictionary<string, string?> DispatchSettings => new Dictionary<string, string?>
         {
+            ["Dispatch:Enabled"] = "false",
             ["Webhooks:PollIntervalMilliseconds"] = "50",
-            ["CloudApi:TimeoutSeconds"] = "15",
-            ["Dispatch:StaleSendingAfterSeconds"] = "30",
         };
     }
 
@@ -32,9 +32,15 @@ public sealed class WebhookCorpusTests(WebhookCorpusTests.Factory app) : IClassF
         var account = await app.CreateSandboxAccountAsync();
         var phoneNumberId = (await app.AccountAsync(account.AccountId)).PhoneNumberId;
         var campaignId = await app.StartCampaignAsync(account, DispatchTestData.NewPhones(20));
-        await app.WaitForStatusAsync(campaignId, CampaignStatus.Completed);
-        var sent = (await app.RecipientsAsync(campaignId)).Where(r => r.MessageId != null).ToList();
-        sent.Should().NotBeEmpty();
+        // As the dispatcher leaves a run whose sends Meta accepted: every row sent with its wamid, the counter with them.
+        await app.ExecuteAsync(
+            """
+            UPDATE campaign_recipients SET status = 'Sent', message_id = 'wamid.corpus-' || id, attempts = 1, sending_at = now(), sent_at = now()
+            WHERE campaign_id = @id;
+            UPDATE campaigns SET status = 'Completed', sent_count = total_count, completed_at = now() WHERE id = @id
+            """, ("id", campaignId));
+        var sent = await app.RecipientsAsync(campaignId);
+        await app.CountersShouldMatchRowsAsync(campaignId);
 
         var seeds = new[]
         {
