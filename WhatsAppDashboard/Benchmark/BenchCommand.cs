@@ -24,9 +24,17 @@ public sealed class BenchCommand(IConfiguration configuration) : ICliCommand
         Console.Error.WriteLine("bench: this is a Debug build; figures are only meaningful with -c Release.");
 #endif
         var runner = new BenchRunner(options, DataSetup.RequireConnectionString(configuration), Console.Error);
-        var result = await runner.RunAsync(ct);
-        Console.WriteLine(JsonSerializer.Serialize(result, Json));
-        return 0;
+        try
+        {
+            var result = await runner.RunAsync(ct);
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or the run's time limit: the children are stopped and the database dropped on the way out.
+            throw new CommandException("stopped before the run finished; no figures.", 130);
+        }
     }
 }
 
