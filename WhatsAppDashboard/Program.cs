@@ -1,3 +1,4 @@
+using WhatsAppDashboard.Benchmark;
 using WhatsAppDashboard.Cli;
 using WhatsAppDashboard.Components;
 using WhatsAppDashboard.Data;
@@ -37,6 +38,7 @@ builder.AddLive();
 builder.AddApi();
 builder.AddScheduling();
 builder.AddCommandLine();
+builder.AddBenchmark();
 
 var app = builder.Build();
 

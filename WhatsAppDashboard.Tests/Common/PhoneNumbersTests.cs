@@ -95,6 +95,17 @@ public sealed class PhoneNumbersTests
         result.Error.Should().Contain(reason);
     }
 
+    [Fact]
+    public void A_character_outside_the_basic_plane_is_named_whole_so_the_reason_can_be_stored()
+    {
+        var result = PhoneNumbers.Normalize("+44 7911 😀😀", null);
+
+        result.Error.Should().Contain("'😀'");
+        // Half an emoji (a lone surrogate) cannot be encoded as UTF-8, so PostgreSQL could not store the reason.
+        var strict = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true);
+        strict.Invoking(e => e.GetBytes(result.Error!)).Should().NotThrow();
+    }
+
     [Theory]
     [InlineData("447911123456", "44", "+44447911123456")]
     [InlineData("+44 44 7911 123456", null, "+44447911123456")]

@@ -52,8 +52,9 @@ public static class PhoneNumbers
         var scanned = text.StartsWith('+') || text.StartsWith("00", StringComparison.Ordinal) ? text.Replace("(0)", "") : text;
         var digits = new System.Text.StringBuilder(text.Length);
         var hasPlus = false;
-        foreach (var c in scanned)
+        for (var i = 0; i < scanned.Length; i++)
         {
+            var c = scanned[i];
             if (c is >= '0' and <= '9')
                 digits.Append(c);
             else if (c == '+')
@@ -64,7 +65,13 @@ public static class PhoneNumbers
                 hasPlus = true;
             }
             else if (!IsFormatting(c))
-                return PhoneNumberResult.Invalid($"\"{text}\" contains '{c}', which is not part of a phone number.");
+            {
+                // The whole character, not half of it: a lone surrogate (half an emoji) cannot be stored or shown.
+                var shown = System.Text.Rune.DecodeFromUtf16(scanned.AsSpan(i), out var rune, out _) == System.Buffers.OperationStatus.Done
+                    ? rune.ToString()
+                    : "\uFFFD";
+                return PhoneNumberResult.Invalid($"\"{text}\" contains '{shown}', which is not part of a phone number.");
+            }
         }
 
         if (digits.Length == 0)

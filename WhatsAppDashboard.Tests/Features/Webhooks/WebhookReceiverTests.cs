@@ -43,6 +43,29 @@ public sealed class WebhookReceiverTests(DispatchAppFactory app) : IClassFixture
     }
 
     [Fact]
+    public async Task A_signed_webhook_with_an_escaped_nul_is_stored_and_applied_and_one_with_half_a_surrogate_pair_is_refused()
+    {
+        var sandbox = await app.CreateSandboxAccountAsync();
+        var account = await app.AccountAsync(sandbox.AccountId);
+        var campaignId = await app.StartCampaignAsync(sandbox, DispatchTestData.NewPhones(1));
+        var row = (await app.WaitForRecipientsAsync(campaignId, r => r.All(x => x.Status == RecipientStatus.Sent), "sent")).Single();
+        var lastId = await app.ScalarAsync("SELECT coalesce(max(id), 0) FROM webhook_inbox");
+
+        // PostgreSQL's jsonb refuses \u0000: the receiver used to answer 500, so Meta would have retried it forever.
+        var withNul = WebhookTestData.StatusPayload(account.PhoneNumberId, row.MessageId!, "delivered")
+            .Replace("\"recipient_id\"", "\"conversation\":{\"id\":\"a\\u0000b\"},\"recipient_id\"");
+        (await app.PostSignedAsync(withNul)).StatusCode.Should().Be(HttpStatusCode.OK);
+        var halfEmoji = WebhookTestData.StatusPayload(account.PhoneNumberId, row.MessageId!, "read").Replace("\"read\"", "\"read\\ud83d\"");
+        (await app.PostSignedAsync(halfEmoji)).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        await app.InboxAppliedAsync();
+
+        (await app.ScalarAsync($"SELECT count(*) FROM webhook_inbox WHERE id > {lastId}")).Should().Be(1, "only the storable one is kept");
+        (await app.ScalarAsync($"SELECT count(*) FROM webhook_inbox WHERE id > {lastId} AND error IS NOT NULL")).Should().Be(0);
+        (await app.RecipientsAsync(campaignId)).Single().Status.Should().Be(RecipientStatus.Delivered);
+        await app.CountersShouldMatchRowsAsync(campaignId);
+    }
+
+    [Fact]
     public async Task Statuses_only_move_forward_and_duplicates_never_count_twice()
     {
         var sandbox = await app.CreateSandboxAccountAsync();

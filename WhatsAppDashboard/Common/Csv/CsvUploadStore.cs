@@ -53,6 +53,9 @@ public sealed partial class CsvUploadStore(IOptions<CsvOptions> options, TimePro
 
     private CsvOptions Options => options.Value;
 
+    /// <summary>More columns than anyone maps: the column form would also exceed the server's form field limit.</summary>
+    public const int MaxColumns = 500;
+
     private string Directory => Options.ResolvedUploadDirectory;
 
     /// <summary>Copies <paramref name="content"/> to disk, enforcing the size limit while copying, then reads it once
@@ -77,6 +80,9 @@ public sealed partial class CsvUploadStore(IOptions<CsvOptions> options, TimePro
             {
                 header = reader.Header;
                 delimiter = reader.Delimiter;
+                if (header.Count > MaxColumns)
+                    throw new CsvFileException(
+                        $"The file has {header.Count:N0} columns; at most {MaxColumns:N0} can be imported: remove the columns you do not need.");
                 await foreach (var row in reader.ReadRowsAsync(ct))
                 {
                     rows++;

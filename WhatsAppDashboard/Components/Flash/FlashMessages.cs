@@ -34,8 +34,18 @@ public sealed class FlashMessages(IHttpContextAccessor accessor)
         return _incoming;
     }
 
+    /// <summary>Longer texts are cut: the cookie must stay under the 4 KB browsers keep, or the message is lost.</summary>
+    public const int MaxTextLength = 400;
+
     private void Add(FlashKind kind, string text)
     {
+        if (text.Length > MaxTextLength)
+        {
+            var cut = MaxTextLength - 1;
+            if (char.IsHighSurrogate(text[cut - 1]))
+                cut--; // Never half a character.
+            text = text[..cut] + "…";
+        }
         _outgoing.Add(new FlashMessage(kind, text));
         var context = accessor.HttpContext;
         if (context is null || context.Response.HasStarted)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Accounts;
@@ -73,11 +74,16 @@ public static class WebhookEndpoints
             return Results.Unauthorized();
         }
 
+        if (StorablePayload(body) is not { } payload)
+        {
+            logger.LogWarning("Webhook rejected: the body holds text that is not valid Unicode.");
+            return Results.BadRequest();
+        }
         db.WebhookInbox.Add(new WebhookInboxEntry
         {
             AccountId = account.Id,
             ReceivedAt = clock.GetUtcNow(),
-            Payload = Encoding.UTF8.GetString(body),
+            Payload = payload,
         });
         await db.SaveChangesAsync(ct);
         signal.Notify();
@@ -123,13 +129,13 @@ public static class WebhookEndpoints
                         && change.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Object
                         && value.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
                         && metadata.TryGetProperty("phone_number_id", out var id) && id.ValueKind == JsonValueKind.String
-                        && id.GetString() is { Length: > 0 } phoneNumberId)
+                        && id.GetString() is { Length: > 0 } phoneNumberId && !phoneNumberId.Contains('\0'))
                     {
                         if (!ids.Contains(phoneNumberId))
                             ids.Add(phoneNumberId);
                     }
                     else if (entry.TryGetProperty("id", out var waba) && waba.ValueKind == JsonValueKind.String
-                             && waba.GetString() is { Length: > 0 } wabaId && !wabaIds.Contains(wabaId))
+                             && waba.GetString() is { Length: > 0 } wabaId && !wabaId.Contains('\0') && !wabaIds.Contains(wabaId))
                     {
                         wabaIds.Add(wabaId);
                     }
@@ -137,11 +143,40 @@ public static class WebhookEndpoints
             }
             return (ids, wabaIds);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string escapes half of a surrogate pair, which is not text.
             return (null, wabaIds);
         }
     }
+
+    /// <summary>
+    /// The body as PostgreSQL's jsonb can store it: jsonb refuses the NUL character (<c>\u0000</c>), so it becomes U+FFFD;
+    /// null when an escape is not valid text (half of a surrogate pair). Bodies without escapes are kept byte for byte.
+    /// </summary>
+    internal static string? StorablePayload(byte[] body)
+    {
+        var text = Encoding.UTF8.GetString(body);
+        if (!text.Contains("\\u", StringComparison.Ordinal))
+            return text;
+        try
+        {
+            return Cleaned(JsonNode.Parse(body))?.ToJsonString();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonNode? Cleaned(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key.Replace('\0', '\uFFFD'), Cleaned(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Cleaned).ToArray()),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => JsonValue.Create(v.GetValue<string>().Replace('\0', '\uFFFD')),
+        JsonValue v => v.DeepClone(),
+        _ => null,
+    };
 
     /// <summary>True when <paramref name="header"/> is <c>sha256=</c> and the hex HMAC-SHA256 of the exact body bytes.</summary>
     public static bool SignatureMatches(byte[] body, string header, string? appSecret)

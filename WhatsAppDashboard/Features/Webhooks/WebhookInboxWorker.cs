@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace WhatsAppDashboard.Features.Webhooks;
 
-/// <summary>Applies stored webhooks in arrival order until none is left, then waits for the next one.</summary>
+/// <summary>Applies stored webhooks in arrival order, a batch at a time, until none is left, then waits for the next one.</summary>
 public sealed class WebhookInboxWorker(
     WebhookApplier applier, WebhookInboxSignal signal, IOptions<WebhookOptions> options, ILogger<WebhookInboxWorker> logger) : BackgroundService
 {
@@ -16,7 +16,7 @@ public sealed class WebhookInboxWorker(
                 bool appliedOne;
                 try
                 {
-                    appliedOne = await applier.ApplyNextAsync(stoppingToken);
+                    appliedOne = await applier.ApplyBatchAsync(options.Value.BatchSize, stoppingToken) > 0;
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {

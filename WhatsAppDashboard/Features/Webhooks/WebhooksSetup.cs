@@ -25,6 +25,8 @@ public sealed class WebhookOptions
     public IReadOnlySet<string> EffectiveStopKeywords() =>
         new HashSet<string>((StopKeywords is { Count: > 0 } ? StopKeywords : DefaultStopKeywords)
             .Select(k => k.Trim()).Where(k => k.Length > 0), StringComparer.OrdinalIgnoreCase);
+    /// <summary>Stored webhooks applied per transaction (one round trip for all their statements).</summary>
+    public int BatchSize { get; set; } = 200;
 }
 
 public static class WebhooksSetup
@@ -32,7 +34,8 @@ public static class WebhooksSetup
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
-            .Validate(o => o.PollIntervalMilliseconds > 0 && o.MaxAttempts > 0, "Webhooks:PollIntervalMilliseconds and Webhooks:MaxAttempts must be positive.")
+            .Validate(o => o.PollIntervalMilliseconds > 0 && o.MaxAttempts > 0 && o.BatchSize > 0,
+                "Webhooks:PollIntervalMilliseconds, Webhooks:MaxAttempts and Webhooks:BatchSize must be positive.")
             .Validate(o => o.UnknownMessageRetrySeconds > 0, "Webhooks:UnknownMessageRetrySeconds must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookInboxSignal>();
