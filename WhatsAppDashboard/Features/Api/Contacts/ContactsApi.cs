@@ -366,21 +366,11 @@ public static class ContactsApi
         report.Imported, report.Updated, report.Duplicates, report.Invalid,
         report.FirstProblems.Select(p => new ContactImportErrorResponse(p.RowNumber, p.PhoneNumber, p.Reason)).ToList());
 
-    /// <summary>Reads a JSON body, answering 400 with what is wrong when it cannot be read.</summary>
+    /// <summary>Reads a JSON body through the API's one reader (<see cref="ApiJsonBody"/>).</summary>
     private static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpContext context, CancellationToken ct) where T : class
     {
-        if (!context.Request.HasJsonContentType())
-            return (null, TypedResults.Problem(ApiProblems.Details(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as application/json.")));
-        try
-        {
-            var value = await context.Request.ReadFromJsonAsync<T>(ct);
-            return value is null ? (null, ApiProblems.BadRequest("The body is empty: send a JSON object.")) : (value, null);
-        }
-        catch (JsonException ex)
-        {
-            var where = ex.Path is { Length: > 1 } path ? $" at {path}" : "";
-            return (null, ApiProblems.BadRequest($"The body is not valid JSON for this request{where}: check the types and the syntax."));
-        }
+        var body = await ApiJsonBody.ReadAsync<T>(context.Request, optional: false, ct);
+        return (body.Value, body.Problem);
     }
 
     private static async Task<Dictionary<long, ContactResponse>> LoadAsync(AppDbContext db, IReadOnlyCollection<long> ids, CancellationToken ct)
