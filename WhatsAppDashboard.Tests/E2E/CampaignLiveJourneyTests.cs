@@ -7,7 +7,6 @@ using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Features.Dispatch;
 using WhatsAppDashboard.Features.Live;
-using WhatsAppDashboard.Sandbox;
 using WhatsAppDashboard.Tests.Features.Dispatch;
 using WhatsAppDashboard.Tests.Infrastructure;
 
@@ -36,27 +35,8 @@ public sealed class CampaignLiveJourneyTests(LiveBrowserAppFactory app) : IClass
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var template = await db.WhatsAppTemplates.Include(t => t.Account)
-            .SingleAsync(t => t.Name == "welcome_offer" && t.Account!.Name == DemoDataSeeder.AccountName);
-        var campaign = new Campaign
-        {
-            Name = name,
-            AccountId = template.AccountId,
-            TemplateId = template.Id,
-            AudienceKind = AudienceKind.Contacts,
-            AudienceJson = new AudienceSettings { Contacts = new ContactsAudience { Labels = ["vip"] } }.ToJson(),
-            ScheduleKind = ScheduleKind.Now,
-            WizardStep = (int)WizardStep.Schedule,
-            CreatedByName = "arranged@test.example",
-            CreatedAt = DateTimeOffset.UtcNow,
-            UpdatedAt = DateTimeOffset.UtcNow,
-        };
-        ParameterMappings.Write(campaign, new Dictionary<string, ParameterMapping>
-        {
-            ["body.1"] = new(MappingSource.Field, Field: "name", Fallback: "there"),
-            ["body.2"] = new(MappingSource.Text, Text: "VIP10"),
-        });
-        db.Campaigns.Add(campaign);
+        var template = await DemoVipCampaign.WelcomeOfferAsync(db);
+        var campaign = DemoVipCampaign.Add(db, template, name);
         await db.SaveChangesAsync();
         return campaign.Id;
     }

@@ -7,7 +7,6 @@ using Microsoft.Playwright;
 using WhatsAppDashboard.Data;
 using WhatsAppDashboard.Features.Auth;
 using WhatsAppDashboard.Features.Campaigns;
-using WhatsAppDashboard.Sandbox;
 using WhatsAppDashboard.Tests.Infrastructure;
 
 namespace WhatsAppDashboard.Tests.E2E;
@@ -27,8 +26,7 @@ public sealed class CampaignRunJourneyTests(DispatchBrowserAppFactory app) : ICl
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var template = await db.WhatsAppTemplates.Include(t => t.Account)
-            .SingleAsync(t => t.Name == "welcome_offer" && t.Account!.Name == DemoDataSeeder.AccountName);
+        var template = await DemoVipCampaign.WelcomeOfferAsync(db);
         template.Status.Should().Be("APPROVED", "the demo data seeds welcome_offer approved");
 
         var vips = await db.Contacts.Where(c => c.Labels.Any(l => l.Name == "vip") && c.IsActive && !c.IsOptedOut && !c.IsBlocked)
@@ -38,25 +36,7 @@ public sealed class CampaignRunJourneyTests(DispatchBrowserAppFactory app) : ICl
         vips[0].OptedOutAt = DateTimeOffset.UtcNow;
         vips[1].IsBlocked = true;
 
-        var campaign = new Campaign
-        {
-            Name = name,
-            AccountId = template.AccountId,
-            TemplateId = template.Id,
-            AudienceKind = AudienceKind.Contacts,
-            AudienceJson = new AudienceSettings { Contacts = new ContactsAudience { Labels = ["vip"] } }.ToJson(),
-            ScheduleKind = ScheduleKind.Now,
-            WizardStep = (int)WizardStep.Schedule,
-            CreatedByName = "arranged@test.example",
-            CreatedAt = DateTimeOffset.UtcNow,
-            UpdatedAt = DateTimeOffset.UtcNow,
-        };
-        ParameterMappings.Write(campaign, new Dictionary<string, ParameterMapping>
-        {
-            ["body.1"] = new(MappingSource.Field, Field: "name", Fallback: "there"),
-            ["body.2"] = new(MappingSource.Text, Text: "VIP10"),
-        });
-        db.Campaigns.Add(campaign);
+        var campaign = DemoVipCampaign.Add(db, template, name);
         await db.SaveChangesAsync();
 
         var reachable = await db.Contacts.Where(c => c.Labels.Any(l => l.Name == "vip") && c.IsActive && !c.IsOptedOut && !c.IsBlocked)
