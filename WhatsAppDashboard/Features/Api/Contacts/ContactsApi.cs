@@ -167,9 +167,10 @@ public static class ContactsApi
 
     private static async Task<IResult> UpsertAsync(HttpContext context, AppDbContext db, ContactAdministration administration, CancellationToken ct)
     {
-        var (request, bodyError) = await ReadJsonAsync<ContactUpsertRequest>(context, ct);
-        if (bodyError is not null)
-            return bodyError;
+        var body = await ApiJsonBody.ReadAsync<ContactUpsertRequest>(context.Request, optional: false, ct);
+        if (body.Problem is not null)
+            return body.Problem;
+        var request = body.Value;
 
         var errors = new Dictionary<string, string[]>();
         if (request!.Attributes is { } attributes)
@@ -246,9 +247,10 @@ public static class ContactsApi
 
     private static async Task<IResult> ImportJsonAsync(HttpContext context, ContactImporter importer, string actor, CancellationToken ct)
     {
-        var (request, bodyError) = await ReadJsonAsync<ContactImportRequest>(context, ct);
-        if (bodyError is not null)
-            return bodyError;
+        var body = await ApiJsonBody.ReadAsync<ContactImportRequest>(context.Request, optional: false, ct);
+        if (body.Problem is not null)
+            return body.Problem;
+        var request = body.Value;
         var errors = CheckSettings(request!.DefaultCountryCode, request.Labels is null ? null : string.Join(',', request.Labels));
         if (request.Labels?.Any(l => l is null || l.Contains(',')) == true)
             errors["labels"] = ["Label names are text without commas."];
@@ -365,13 +367,6 @@ public static class ContactsApi
     private static ContactImportResponse ToResponse(ContactImportReport report) => new(
         report.Imported, report.Updated, report.Duplicates, report.Invalid,
         report.FirstProblems.Select(p => new ContactImportErrorResponse(p.RowNumber, p.PhoneNumber, p.Reason)).ToList());
-
-    /// <summary>Reads a JSON body through the API's one reader (<see cref="ApiJsonBody"/>).</summary>
-    private static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpContext context, CancellationToken ct) where T : class
-    {
-        var body = await ApiJsonBody.ReadAsync<T>(context.Request, optional: false, ct);
-        return (body.Value, body.Problem);
-    }
 
     private static async Task<Dictionary<long, ContactResponse>> LoadAsync(AppDbContext db, IReadOnlyCollection<long> ids, CancellationToken ct)
     {
