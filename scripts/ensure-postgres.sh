@@ -56,6 +56,8 @@ ensure_postgres() {
   if [ "$(as_postgres psql -qtAc "select 1 from pg_roles where rolname = 'wad'")" != "1" ]; then
     as_postgres psql -qc "create role wad login createdb password 'wad'" >/dev/null
   fi
+  # Lets the tests drop their databases WITH (FORCE) even while an autovacuum worker is in one.
+  as_postgres psql -qc "grant pg_signal_backend to wad" >/dev/null 2>&1 || true
   local port
   port=$(pg_lsclusters --no-header | awk -v v="$version" -v n="$name" '$1==v && $2==n {print $3}')
   export ConnectionStrings__Default="Host=localhost;Port=${port:-5432};Database=whatsapp_dashboard;Username=wad;Password=wad"

@@ -50,7 +50,22 @@ public static class TestDatabase
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
         await using (var connection = new NpgsqlConnection(connectionString))
             NpgsqlConnection.ClearPool(connection);
-        await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        // FORCE may meet a session it may not end (an autovacuum worker on a busy database: 42501) for a moment;
+        // try again shortly, and else leave the database to the next run's clean-up of leftovers.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege || ex.SqlState == PostgresErrorCodes.ObjectInUse)
+            {
+                if (attempt == 5)
+                    return;
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+        }
     }
 
     private static async Task<string> CreateDatabaseAsync(string options)
