@@ -11,10 +11,13 @@ namespace WhatsAppDashboard.Features.Webhooks;
 /// <summary>
 /// Applies stored webhooks, a batch of them per transaction. Message statuses only move forward (Sending/Unknown &lt;
 /// Sent &lt; Delivered &lt; Read; Failed only before delivery), so duplicates and out-of-order events change nothing, and
-/// each recipient change moves the campaign's counters in the same statement, following <see cref="CampaignCounters"/>:
+/// each recipient change moves the campaign's counters in the same transaction, following <see cref="CampaignCounters"/>:
 /// besides sent/failed, <c>delivered_count</c> = rows in Delivered or Read and <c>read_count</c> = rows in Read.
-/// A batch runs its statements in arrival order in one round trip, so the result is the same as applying the webhooks
-/// one by one; when one statement fails, the batch is applied again one webhook at a time and only that one keeps the error.
+/// The statuses of a batch are applied set-wise: the recipients they name are read and locked in one statement, the
+/// statuses are folded over them here in arrival order, and the final rows and the counter changes are written in one
+/// round trip. The result is the same as applying the webhooks one by one, while the campaign rows (which the result
+/// writer also locks) are held for a few statements instead of one per status. When a statement fails, the batch is
+/// applied again one webhook at a time and only that one keeps the error.
 /// </summary>
 public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookApplier> logger)
 {
@@ -30,8 +33,16 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
     /// <summary>A claimed inbox row; <paramref name="Attempts"/> counts earlier tries (a kept-back status carries its waits).</summary>
     private sealed record StoredWebhook(long Id, int AccountId, string Payload, int Attempts);
 
-    /// <summary>What one stored webhook asks for: its statements, or why it cannot be applied.</summary>
-    private sealed record PlannedWebhook(StoredWebhook Stored, List<NpgsqlBatchCommand> Statements, List<string> MessageIds, List<long> RecipientIds, string? Error);
+    /// <summary>One message status of a webhook. <paramref name="Rank"/> is the forward rank (Sent 2, Delivered 3,
+    /// Read 4), or null for <c>failed</c>; the raw JSON parts rebuild the status as a webhook of its own when it must wait.</summary>
+    private sealed record StatusEvent(
+        StoredWebhook Stored, string MessageId, long? RecipientId, RecipientStatus? Forward, int Rank, DateTimeOffset At,
+        int? ErrorCode, string? ErrorTitle, string? MetadataJson, string StatusJson);
+
+    /// <summary>What one stored webhook asks for: its message statuses, its other statements (replies, opt-outs,
+    /// template updates), or why it cannot be applied.</summary>
+    private sealed record PlannedWebhook(
+        StoredWebhook Stored, List<StatusEvent> Statuses, List<NpgsqlBatchCommand> Statements, List<string> MessageIds, List<long> RecipientIds, string? Error);
 
     /// <summary>Claims the oldest unapplied webhook (skipping ones another instance holds) and applies it.
     /// Returns false when there was none.</summary>
@@ -50,15 +61,7 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
             var planned = claimed.Select(Plan).ToList();
             try
             {
-                await LockCampaignsAsync(connection, transaction, planned, ct);
-                var statements = planned.Where(p => p.Error is null).SelectMany(p => p.Statements).ToList();
-                if (statements.Count > 0)
-                {
-                    await using var batch = new NpgsqlBatch(connection, transaction);
-                    foreach (var statement in statements)
-                        batch.BatchCommands.Add(statement);
-                    await batch.ExecuteNonQueryAsync(ct);
-                }
+                await ApplyAsync(connection, transaction, planned.Where(p => p.Error is null).ToList(), ct);
                 await MarkAsync(connection, transaction, planned.Select(p => (p.Stored.Id, p.Error)), ct);
                 await transaction.CommitAsync(ct);
                 return claimed.Count;
@@ -83,12 +86,7 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                     await transaction.SaveAsync("apply", ct);
                     try
                     {
-                        await LockCampaignsAsync(connection, transaction, [plan], ct);
-                        await using var batch = new NpgsqlBatch(connection, transaction);
-                        foreach (var statement in plan.Statements)
-                            batch.BatchCommands.Add(statement);
-                        if (batch.BatchCommands.Count > 0)
-                            await batch.ExecuteNonQueryAsync(ct);
+                        await ApplyAsync(connection, transaction, [plan], ct);
                         await transaction.ReleaseAsync("apply", ct);
                     }
                     catch (PostgresException ex)
@@ -104,6 +102,26 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
             await transaction.CommitAsync(ct);
             return claimed.Count;
         }
+    }
+
+    /// <summary>Applies planned webhooks in the transaction: the campaigns they may touch are locked first, then their
+    /// recipients; the statuses are folded in arrival order and written with their counters and kept-back statuses in
+    /// one round trip, followed by the other statements in arrival order.</summary>
+    private async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PlannedWebhook> planned, CancellationToken ct)
+    {
+        await LockCampaignsAsync(connection, transaction, planned, ct);
+        var statuses = planned.SelectMany(p => p.Statuses).ToList();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (statuses.Count > 0)
+        {
+            var rows = await LockRecipientsAsync(connection, transaction, statuses, ct);
+            var fold = Fold(statuses, rows);
+            AddStatusWrites(batch, fold);
+        }
+        foreach (var statement in planned.SelectMany(p => p.Statements))
+            batch.BatchCommands.Add(statement);
+        if (batch.BatchCommands.Count > 0)
+            await batch.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<List<StoredWebhook>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int size, CancellationToken ct)
@@ -141,8 +159,8 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
     /// recipients), before any recipient row is locked.</summary>
     private static async Task LockCampaignsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PlannedWebhook> planned, CancellationToken ct)
     {
-        var messageIds = planned.Where(p => p.Error is null).SelectMany(p => p.MessageIds).Distinct().ToArray();
-        var recipientIds = planned.Where(p => p.Error is null).SelectMany(p => p.RecipientIds).Distinct().ToArray();
+        var messageIds = planned.SelectMany(p => p.MessageIds).Distinct().ToArray();
+        var recipientIds = planned.SelectMany(p => p.RecipientIds).Distinct().ToArray();
         if (messageIds.Length == 0 && recipientIds.Length == 0)
             return;
         await using var lockCampaigns = connection.Command(
@@ -155,8 +173,221 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         await lockCampaigns.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>A recipient row as the fold sees it: read (and locked) before the batch, changed in memory.</summary>
+    private sealed class RecipientRow
+    {
+        public long Id;
+        public int CampaignId;
+        public int AccountId;
+        public RecipientStatus OriginalStatus;
+        public RecipientStatus Status;
+        public string? MessageId;
+        public DateTimeOffset? SentAt, DeliveredAt, ReadAt, FailedAt;
+        public int? ErrorCode;
+        public string? ErrorMessage;
+        public bool Changed;
+    }
+
+    /// <summary>Reads and locks, in id order, every recipient a status of the batch may name: by its wamid, or, while the
+    /// wamid is not stored yet, by its id (the dispatcher passes it as biz_opaque_callback_data).</summary>
+    private static async Task<List<RecipientRow>> LockRecipientsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<StatusEvent> statuses, CancellationToken ct)
+    {
+        await using var command = connection.Command(
+            """
+            SELECT r.id, r.campaign_id, c.account_id, r.status, r.message_id, r.sent_at, r.delivered_at, r.read_at, r.failed_at,
+                   r.error_code, r.error_message
+            FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+            WHERE c.account_id = ANY(@accounts)
+              AND (r.message_id = ANY(@wamids) OR (r.id = ANY(@rids) AND r.message_id IS NULL AND r.status IN ('Sending', 'Unknown')))
+            ORDER BY r.id
+            FOR UPDATE OF r
+            """, transaction)
+            .With("accounts", statuses.Select(s => s.Stored.AccountId).Distinct().ToArray())
+            .With("wamids", statuses.Select(s => s.MessageId).Distinct().ToArray())
+            .With("rids", statuses.Where(s => s.RecipientId is not null).Select(s => s.RecipientId!.Value).Distinct().ToArray());
+        var rows = new List<RecipientRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var status = Enum.Parse<RecipientStatus>(reader.GetString(3));
+            rows.Add(new RecipientRow
+            {
+                Id = reader.GetInt64(0),
+                CampaignId = reader.GetInt32(1),
+                AccountId = reader.GetInt32(2),
+                OriginalStatus = status,
+                Status = status,
+                MessageId = reader.IsDBNull(4) ? null : reader.GetString(4),
+                SentAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                DeliveredAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                ReadAt = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                FailedAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+                ErrorCode = reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                ErrorMessage = reader.IsDBNull(10) ? null : reader.GetString(10),
+            });
+        }
+        return rows;
+    }
+
+    /// <summary>The rows changed by the batch's statuses, and the statuses that found no recipient.</summary>
+    private sealed record FoldResult(List<RecipientRow> Changed, List<StatusEvent> Unmatched);
+
+    /// <summary>Applies the statuses to the rows in arrival order, by the same rules as one status at a time.</summary>
+    private static FoldResult Fold(List<StatusEvent> statuses, List<RecipientRow> rows)
+    {
+        var byMessageId = rows.Where(r => r.MessageId is not null).ToDictionary(r => r.MessageId!, StringComparer.Ordinal);
+        var byId = rows.ToDictionary(r => r.Id);
+        var unmatched = new List<StatusEvent>();
+        foreach (var status in statuses)
+        {
+            var accountId = status.Stored.AccountId;
+            RecipientRow? row = byMessageId.TryGetValue(status.MessageId, out var found) && found.AccountId == accountId ? found : null;
+            if (row is null && status.RecipientId is { } rid && byId.TryGetValue(rid, out var byRid)
+                && byRid.AccountId == accountId && byRid.MessageId is null && byRid.Status is RecipientStatus.Sending or RecipientStatus.Unknown)
+                row = byRid;
+            if (row is null)
+            {
+                unmatched.Add(status);
+                continue;
+            }
+            if (status.Forward is { } forward)
+            {
+                if (Rank(row.Status) >= status.Rank)
+                    continue;
+                row.Status = forward;
+                row.SentAt ??= status.At;
+                if (status.Rank >= 3)
+                    row.DeliveredAt ??= status.At;
+                if (status.Rank >= 4)
+                    row.ReadAt ??= status.At;
+            }
+            else
+            {
+                if (row.Status is not (RecipientStatus.Sending or RecipientStatus.Unknown or RecipientStatus.Sent))
+                    continue;
+                row.Status = RecipientStatus.Failed;
+                row.ErrorCode = status.ErrorCode;
+                row.ErrorMessage = status.ErrorTitle;
+                row.FailedAt = status.At;
+            }
+            if (row.MessageId is null)
+            {
+                row.MessageId = status.MessageId;
+                byMessageId.TryAdd(status.MessageId, row);
+            }
+            row.Changed = true;
+        }
+        return new FoldResult(rows.Where(r => r.Changed).ToList(), unmatched);
+    }
+
+    /// <summary>Forward order of the statuses; a status outside it (Failed, Skipped, Pending) is never moved by a forward status.</summary>
+    private static int Rank(RecipientStatus status) => status switch
+    {
+        RecipientStatus.Sending or RecipientStatus.Unknown => 1,
+        RecipientStatus.Sent => 2,
+        RecipientStatus.Delivered => 3,
+        RecipientStatus.Read => 4,
+        _ => 99,
+    };
+
+    private static bool CountsAsSent(RecipientStatus s) => s is RecipientStatus.Sent or RecipientStatus.Delivered or RecipientStatus.Read;
+    private static bool CountsAsDelivered(RecipientStatus s) => s is RecipientStatus.Delivered or RecipientStatus.Read;
+
+    /// <summary>The fold's result as statements: the changed rows, the campaigns' counter changes, and the unmatched
+    /// statuses kept for later (see <see cref="KeptStatusSql"/>).</summary>
+    private void AddStatusWrites(NpgsqlBatch batch, FoldResult fold)
+    {
+        if (fold.Changed.Count > 0)
+        {
+            var changed = fold.Changed;
+            var rows = new NpgsqlBatchCommand(
+                """
+                UPDATE campaign_recipients r
+                SET status = u.status, message_id = u.message_id, sent_at = u.sent_at, delivered_at = u.delivered_at,
+                    read_at = u.read_at, failed_at = u.failed_at, error_code = u.error_code, error_message = u.error_message,
+                    next_attempt_at = NULL
+                FROM unnest(@ids, @statuses, @message_ids, @sent_at, @delivered_at, @read_at, @failed_at, @error_codes, @error_messages)
+                    AS u(id, status, message_id, sent_at, delivered_at, read_at, failed_at, error_code, error_message)
+                WHERE r.id = u.id
+                """);
+            rows.Parameters.Add(Array("ids", NpgsqlTypes.NpgsqlDbType.Bigint, changed.Select(r => r.Id).ToArray()));
+            rows.Parameters.Add(Array("statuses", NpgsqlTypes.NpgsqlDbType.Text, changed.Select(r => r.Status.ToString()).ToArray()));
+            rows.Parameters.Add(Array("message_ids", NpgsqlTypes.NpgsqlDbType.Text, changed.Select(r => r.MessageId).ToArray()));
+            rows.Parameters.Add(Array("sent_at", NpgsqlTypes.NpgsqlDbType.TimestampTz, changed.Select(r => r.SentAt).ToArray()));
+            rows.Parameters.Add(Array("delivered_at", NpgsqlTypes.NpgsqlDbType.TimestampTz, changed.Select(r => r.DeliveredAt).ToArray()));
+            rows.Parameters.Add(Array("read_at", NpgsqlTypes.NpgsqlDbType.TimestampTz, changed.Select(r => r.ReadAt).ToArray()));
+            rows.Parameters.Add(Array("failed_at", NpgsqlTypes.NpgsqlDbType.TimestampTz, changed.Select(r => r.FailedAt).ToArray()));
+            rows.Parameters.Add(Array("error_codes", NpgsqlTypes.NpgsqlDbType.Integer, changed.Select(r => r.ErrorCode).ToArray()));
+            rows.Parameters.Add(Array("error_messages", NpgsqlTypes.NpgsqlDbType.Text, changed.Select(r => r.ErrorMessage).ToArray()));
+            batch.BatchCommands.Add(rows);
+
+            var deltas = changed.GroupBy(r => r.CampaignId).Select(g => (
+                CampaignId: g.Key,
+                Sent: g.Sum(r => (CountsAsSent(r.Status) ? 1 : 0) - (CountsAsSent(r.OriginalStatus) ? 1 : 0)),
+                Delivered: g.Sum(r => (CountsAsDelivered(r.Status) ? 1 : 0) - (CountsAsDelivered(r.OriginalStatus) ? 1 : 0)),
+                Read: g.Sum(r => (r.Status == RecipientStatus.Read ? 1 : 0) - (r.OriginalStatus == RecipientStatus.Read ? 1 : 0)),
+                Failed: g.Sum(r => (r.Status == RecipientStatus.Failed ? 1 : 0) - (r.OriginalStatus == RecipientStatus.Failed ? 1 : 0))))
+                .OrderBy(d => d.CampaignId).ToList();
+            var counters = new NpgsqlBatchCommand(
+                """
+                UPDATE campaigns c
+                SET sent_count = c.sent_count + d.sent, delivered_count = c.delivered_count + d.delivered,
+                    read_count = c.read_count + d.read, failed_count = c.failed_count + d.failed
+                FROM unnest(@campaigns, @sent, @delivered, @read, @failed) AS d(campaign_id, sent, delivered, read, failed)
+                WHERE c.id = d.campaign_id
+                """);
+            counters.Parameters.Add(Array("campaigns", NpgsqlTypes.NpgsqlDbType.Integer, deltas.Select(d => d.CampaignId).ToArray()));
+            counters.Parameters.Add(Array("sent", NpgsqlTypes.NpgsqlDbType.Integer, deltas.Select(d => d.Sent).ToArray()));
+            counters.Parameters.Add(Array("delivered", NpgsqlTypes.NpgsqlDbType.Integer, deltas.Select(d => d.Delivered).ToArray()));
+            counters.Parameters.Add(Array("read", NpgsqlTypes.NpgsqlDbType.Integer, deltas.Select(d => d.Read).ToArray()));
+            counters.Parameters.Add(Array("failed", NpgsqlTypes.NpgsqlDbType.Integer, deltas.Select(d => d.Failed).ToArray()));
+            batch.BatchCommands.Add(counters);
+        }
+
+        var kept = fold.Unmatched.Where(s => s.Stored.Attempts + 1 < options.Value.MaxAttempts).ToList();
+        if (kept.Count > 0)
+        {
+            var now = clock.GetUtcNow();
+            var keep = new NpgsqlBatchCommand(KeptStatusSql);
+            keep.Parameters.Add(Array("due", NpgsqlTypes.NpgsqlDbType.TimestampTz,
+                kept.Select(s => now + TimeSpan.FromSeconds(options.Value.UnknownMessageRetrySeconds * (s.Stored.Attempts + 1))).ToArray()));
+            keep.Parameters.Add(Array("accounts", NpgsqlTypes.NpgsqlDbType.Integer, kept.Select(s => s.Stored.AccountId).ToArray()));
+            keep.Parameters.Add(Array("payloads", NpgsqlTypes.NpgsqlDbType.Text, kept.Select(KeptPayload).ToArray()));
+            keep.Parameters.Add(Array("attempts", NpgsqlTypes.NpgsqlDbType.Integer, kept.Select(s => s.Stored.Attempts + 1).ToArray()));
+            keep.Parameters.Add(Array("errors", NpgsqlTypes.NpgsqlDbType.Text,
+                kept.Select(s => Fit($"Waiting for message id(s) {s.MessageId}: kept until the send result is stored.")).ToArray()));
+            batch.BatchCommands.Add(keep);
+        }
+    }
+
+    private static NpgsqlParameter Array<T>(string name, NpgsqlTypes.NpgsqlDbType type, T[] values) =>
+        new(name, NpgsqlTypes.NpgsqlDbType.Array | type) { Value = values };
+
+    /// <summary>
+    /// A status that found no recipient while a send of its account is in flight may simply be ahead of its send
+    /// result, so it is stored again as a webhook of its own, due after a pause that grows with each try (its
+    /// <c>received_at</c> is when it is due). On the last try it is dropped, as a status for a message this app never
+    /// sent always is. Runs after the batch's row changes, so a send this batch resolved no longer counts as in flight.
+    /// </summary>
+    private const string KeptStatusSql =
+        """
+        INSERT INTO webhook_inbox (received_at, account_id, payload, attempts, error)
+        SELECT k.due, k.account_id, k.payload::jsonb, k.attempts, k.error
+        FROM unnest(@due, @accounts, @payloads, @attempts, @errors) AS k(due, account_id, payload, attempts, error)
+        WHERE EXISTS (
+            SELECT 1 FROM campaign_recipients sr JOIN campaigns sc ON sc.id = sr.campaign_id
+            WHERE sc.account_id = k.account_id AND sc.status IN ('Running', 'Paused', 'Cancelled')
+              AND sr.status = 'Sending' AND sr.message_id IS NULL)
+        """;
+
+    /// <summary>The status alone, as Meta would send it, with the metadata of the webhook it came in.</summary>
+    private static string KeptPayload(StatusEvent status) =>
+        "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"changes\":[{\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
+        + (status.MetadataJson ?? "null") + ",\"statuses\":[" + status.StatusJson + "]}}]}]}";
+
     private PlannedWebhook Plan(StoredWebhook stored)
     {
+        var events = new List<StatusEvent>();
         var statements = new List<NpgsqlBatchCommand>();
         var messageIds = new List<string>();
         var recipientIds = new List<long>();
@@ -182,7 +413,7 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                     {
                         var metadata = value.TryGetProperty("metadata", out var m) ? m : (JsonElement?)null;
                         foreach (var status in statuses.EnumerateArray())
-                            PlanStatus(stored, metadata, status, statements, messageIds, recipientIds);
+                            PlanStatus(stored, metadata, status, events, messageIds, recipientIds);
                     }
                     if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
                     {
@@ -196,22 +427,21 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                     }
                 }
             }
-            return new PlannedWebhook(stored, statements, messageIds, recipientIds, null);
+            return new PlannedWebhook(stored, events, statements, messageIds, recipientIds, null);
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException or InvalidOperationException or FormatException)
         {
             var error = Fit(ex.Message);
             logger.LogWarning("Webhook {Id} could not be applied: {Error}", stored.Id, error);
-            return new PlannedWebhook(stored, [], [], [], error);
+            return new PlannedWebhook(stored, [], [], [], [], error);
         }
     }
 
     private static string Fit(string message) => message.Length > 2000 ? message[..2000] : message;
 
-    private void PlanStatus(StoredWebhook stored, JsonElement? metadata, JsonElement status, List<NpgsqlBatchCommand> statements,
+    private void PlanStatus(StoredWebhook stored, JsonElement? metadata, JsonElement status, List<StatusEvent> events,
         List<string> messageIds, List<long> recipientIds)
     {
-        var accountId = stored.AccountId;
         var messageId = Text(status, "id") ?? throw new InvalidDataException("A status has no message id.");
         var name = Text(status, "status") ?? throw new InvalidDataException($"The status of message {messageId} has no name.");
         var at = Timestamp(status);
@@ -232,126 +462,10 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         messageIds.Add(messageId);
         if (recipientId is { } rid)
             recipientIds.Add(rid);
-        NpgsqlBatchCommand command;
-        if (forward is { } f)
-        {
-            command = new NpgsqlBatchCommand(WithTarget(
-                $"""
-                UPDATE campaign_recipients r
-                SET status = @status, message_id = COALESCE(r.message_id, @wamid), sent_at = COALESCE(r.sent_at, @at),
-                    delivered_at = CASE WHEN @rank >= 3 THEN COALESCE(r.delivered_at, @at) ELSE r.delivered_at END,
-                    read_at = CASE WHEN @rank >= 4 THEN COALESCE(r.read_at, @at) ELSE r.read_at END,
-                    next_attempt_at = NULL
-                FROM target t
-                WHERE r.id = t.id AND {Rank("t.old_status")} < @rank
-                RETURNING r.campaign_id, t.old_status, r.status AS new_status
-                """));
-            command.Parameters.AddWithValue("status", f.Status.ToString());
-            command.Parameters.AddWithValue("rank", f.Rank);
-        }
-        else
-        {
-            var (code, title) = FirstError(status);
-            command = new NpgsqlBatchCommand(WithTarget(
-                """
-                UPDATE campaign_recipients r
-                SET status = 'Failed', message_id = COALESCE(r.message_id, @wamid), error_code = @code, error_message = @title,
-                    failed_at = @at, next_attempt_at = NULL
-                FROM target t
-                WHERE r.id = t.id AND t.old_status IN ('Sending', 'Unknown', 'Sent')
-                RETURNING r.campaign_id, t.old_status, r.status AS new_status
-                """));
-            command.Parameters.Add(new NpgsqlParameter("code", NpgsqlTypes.NpgsqlDbType.Integer) { Value = (object?)code ?? DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter("title", NpgsqlTypes.NpgsqlDbType.Text)
-            {
-                Value = (object?)(title is { Length: > 1000 } ? title[..1000] : title) ?? DBNull.Value,
-            });
-        }
-        command.Parameters.AddWithValue("account", accountId);
-        command.Parameters.AddWithValue("wamid", messageId);
-        command.Parameters.Add(new NpgsqlParameter("rid", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)recipientId ?? DBNull.Value });
-        command.Parameters.AddWithValue("at", at);
-        AddKeepForLater(command, stored, metadata, status, messageId);
-        statements.Add(command);
+        var (code, title) = forward is null ? FirstError(status) : (null, null);
+        events.Add(new StatusEvent(stored, messageId, recipientId, forward?.Status, forward?.Rank ?? 0, at, code,
+            title is { Length: > 1000 } ? title[..1000] : title, metadata?.GetRawText(), status.GetRawText()));
     }
-
-    /// <summary>
-    /// Parameters of the statement's <c>kept</c> part: when no recipient matches the status while a send of this account
-    /// is in flight, its result may simply not be written yet, so the status is stored again as a webhook of its own, due
-    /// after a pause that grows with each try (its <c>received_at</c> is when it is due). On the last try it is dropped,
-    /// as a status for a message this app never sent always is.
-    /// </summary>
-    private void AddKeepForLater(NpgsqlBatchCommand command, StoredWebhook stored, JsonElement? metadata, JsonElement status, string messageId)
-    {
-        var attempts = stored.Attempts + 1;
-        var copy = new Dictionary<string, object?>
-        {
-            ["object"] = "whatsapp_business_account",
-            ["entry"] = new[]
-            {
-                new Dictionary<string, object?>
-                {
-                    ["changes"] = new[]
-                    {
-                        new Dictionary<string, object?>
-                        {
-                            ["field"] = "messages",
-                            ["value"] = new Dictionary<string, object?>
-                            {
-                                ["messaging_product"] = "whatsapp", ["metadata"] = metadata, ["statuses"] = new[] { status },
-                            },
-                        },
-                    },
-                },
-            },
-        };
-        command.Parameters.AddWithValue("may_wait", attempts < options.Value.MaxAttempts);
-        command.Parameters.AddWithValue("due", clock.GetUtcNow() + TimeSpan.FromSeconds(options.Value.UnknownMessageRetrySeconds * attempts));
-        command.Parameters.AddWithValue("kept_payload", JsonSerializer.Serialize(copy));
-        command.Parameters.AddWithValue("kept_attempts", attempts);
-        command.Parameters.AddWithValue("kept_error", Fit($"Waiting for message id(s) {messageId}: kept until the send result is stored."));
-    }
-
-    /// <summary>The recipient by its wamid, or, while the wamid is not stored yet, by its id (from the callback data).</summary>
-    private const string Matches =
-        "(r.message_id = @wamid OR (@rid IS NOT NULL AND r.id = @rid AND r.message_id IS NULL AND r.status IN ('Sending', 'Unknown')))";
-
-    /// <summary>Wraps an UPDATE … RETURNING campaign_id, old_status, new_status of the locked <c>target</c> row with the
-    /// counter changes it implies, so the row and the counters commit together; with no target, the status may be kept
-    /// for later (see <see cref="AddKeepForLater"/>).</summary>
-    private static string WithTarget(string update) =>
-        $"""
-        WITH target AS (
-            SELECT r.id, r.status AS old_status FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
-            WHERE c.account_id = @account AND {Matches}
-            LIMIT 1 FOR UPDATE OF r
-        ), changed AS (
-        {update}
-        ), kept AS (
-            INSERT INTO webhook_inbox (received_at, account_id, payload, attempts, error)
-            SELECT @due, @account, @kept_payload::jsonb, @kept_attempts, @kept_error
-            WHERE @may_wait AND NOT EXISTS (SELECT 1 FROM target)
-              AND EXISTS (
-                  SELECT 1 FROM campaign_recipients sr JOIN campaigns sc ON sc.id = sr.campaign_id
-                  WHERE sc.account_id = @account AND sc.status IN ('Running', 'Paused', 'Cancelled')
-                    AND sr.status = 'Sending' AND sr.message_id IS NULL)
-        )
-        UPDATE campaigns c
-        SET sent_count = c.sent_count + d.sent, delivered_count = c.delivered_count + d.delivered,
-            read_count = c.read_count + d.read, failed_count = c.failed_count + d.failed
-        FROM (
-            SELECT campaign_id,
-                   count(*) FILTER (WHERE new_status IN ('Sent', 'Delivered', 'Read')) - count(*) FILTER (WHERE old_status IN ('Sent', 'Delivered', 'Read')) AS sent,
-                   count(*) FILTER (WHERE new_status IN ('Delivered', 'Read')) - count(*) FILTER (WHERE old_status IN ('Delivered', 'Read')) AS delivered,
-                   count(*) FILTER (WHERE new_status = 'Read') - count(*) FILTER (WHERE old_status = 'Read') AS read,
-                   count(*) FILTER (WHERE new_status = 'Failed') - count(*) FILTER (WHERE old_status = 'Failed') AS failed
-            FROM changed GROUP BY campaign_id) d
-        WHERE c.id = d.campaign_id
-        """;
-
-    /// <summary>Forward order of the statuses a webhook may move; any other status is never moved by a forward status.</summary>
-    private static string Rank(string column) =>
-        $"(CASE {column} WHEN 'Sending' THEN 1 WHEN 'Unknown' THEN 1 WHEN 'Sent' THEN 2 WHEN 'Delivered' THEN 3 WHEN 'Read' THEN 4 ELSE 99 END)";
 
     private void PlanInbound(int accountId, JsonElement message, List<NpgsqlBatchCommand> statements, List<string> messageIds)
     {
