@@ -46,9 +46,9 @@ public static class WebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(
-        HttpRequest request, AppDbContext db, AccountSecrets secrets, TimeProvider clock, WebhookInboxSignal signal,
-        ILoggerFactory loggers, CancellationToken ct)
+        HttpRequest request, WebhookSigners signers, WebhookInboxWriter inbox, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
+        var receivedAt = clock.GetUtcNow();
         var logger = loggers.CreateLogger(typeof(WebhookEndpoints));
         var body = await ReadBoundedAsync(request, ct);
         if (body is null)
@@ -61,12 +61,7 @@ public static class WebhookEndpoints
             return Results.BadRequest();
         }
         var signature = request.Headers[SignatureHeader].ToString();
-        var candidates = await db.WhatsAppAccounts.AsNoTracking()
-            .Where(a => phoneNumberIds.Contains(a.PhoneNumberId) || (a.WabaId != "" && wabaIds.Contains(a.WabaId)))
-            .OrderBy(a => a.Id)
-            .ToListAsync(ct);
-        var account = candidates.FirstOrDefault(a => SignatureMatches(body, signature, secrets.AppSecret(a)));
-        if (account is null)
+        if (await signers.FindAsync(phoneNumberIds, wabaIds, body, signature, ct) is not { } accountId)
         {
             // Phone number ids come from an unauthenticated body: logged, the signature never.
             logger.LogWarning("Webhook rejected: no account for phone number id(s) {PhoneNumberIds} or WABA id(s) {WabaIds} whose app secret matches the signature.",
@@ -79,14 +74,7 @@ public static class WebhookEndpoints
             logger.LogWarning("Webhook rejected: the body holds text that is not valid Unicode.");
             return Results.BadRequest();
         }
-        db.WebhookInbox.Add(new WebhookInboxEntry
-        {
-            AccountId = account.Id,
-            ReceivedAt = clock.GetUtcNow(),
-            Payload = payload,
-        });
-        await db.SaveChangesAsync(ct);
-        signal.Notify();
+        await inbox.StoreAsync(accountId, receivedAt, payload, ct);
         return Results.Ok();
     }
 

@@ -40,6 +40,9 @@ public static class WebhooksSetup
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookInboxSignal>();
         builder.Services.AddSingleton<WebhookApplier>();
+        builder.Services.AddSingleton<WebhookSigners>();
+        builder.Services.AddSingleton<WebhookInboxWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebhookInboxWriter>());
         builder.Services.AddHostedService<WebhookInboxWorker>();
         return builder;
     }
