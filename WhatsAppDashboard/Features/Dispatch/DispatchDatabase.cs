@@ -18,13 +18,6 @@ public sealed class DispatchDatabase : IAsyncDisposable, IDisposable
         var builder = new NpgsqlConnectionStringBuilder(DataSetup.RequireConnectionString(configuration));
         // Names the connections in pg_stat_activity, so an operator can tell the dispatcher's apart.
         builder.ApplicationName ??= "WhatsAppDashboard.Dispatch";
-        // The same few statements run thousands of times a second while sending (claims, results, webhooks): prepared
-        // once per connection, the server stops parsing and planning them each time.
-        if (builder.MaxAutoPrepare == 0)
-        {
-            builder.MaxAutoPrepare = 64;
-            builder.AutoPrepareMinUsages = 2;
-        }
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         builder.Pooling = false;
         _unpooled = NpgsqlDataSource.Create(builder.ConnectionString);

@@ -110,14 +110,19 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
     private async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PlannedWebhook> planned,
         CancellationToken ct, NpgsqlBatchCommand? last = null)
     {
-        await LockCampaignsAsync(connection, transaction, planned, ct);
+        var lockCampaigns = LockCampaigns(planned);
         var statuses = planned.SelectMany(p => p.Statuses).ToList();
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (statuses.Count > 0)
         {
-            var rows = await LockRecipientsAsync(connection, transaction, statuses, ct);
+            var rows = await LockRecipientsAsync(connection, transaction, lockCampaigns, statuses, ct);
             var fold = Fold(statuses, rows);
             AddStatusWrites(batch, fold);
+        }
+        else if (lockCampaigns is not null)
+        {
+            await using var locking = new NpgsqlBatch(connection, transaction) { BatchCommands = { lockCampaigns } };
+            await locking.ExecuteNonQueryAsync(ct);
         }
         foreach (var statement in planned.SelectMany(p => p.Statements))
             batch.BatchCommands.Add(statement);
@@ -172,22 +177,24 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         return mark;
     }
 
-    /// <summary>Locks the campaigns the batch may touch, in id order (the dispatcher's lock order: campaigns, then
-    /// recipients), before any recipient row is locked.</summary>
-    private static async Task LockCampaignsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PlannedWebhook> planned, CancellationToken ct)
+    /// <summary>The statement that locks the campaigns the batch may touch, in id order (the dispatcher's lock order:
+    /// campaigns, then recipients), before any recipient row is locked; null when the batch names no message.</summary>
+    private static NpgsqlBatchCommand? LockCampaigns(IReadOnlyList<PlannedWebhook> planned)
     {
         var messageIds = planned.SelectMany(p => p.MessageIds).Distinct().ToArray();
         var recipientIds = planned.SelectMany(p => p.RecipientIds).Distinct().ToArray();
         if (messageIds.Length == 0 && recipientIds.Length == 0)
-            return;
-        await using var lockCampaigns = connection.Command(
+            return null;
+        var lockCampaigns = new NpgsqlBatchCommand(
             """
             SELECT id FROM campaigns WHERE id IN (
                 SELECT campaign_id FROM campaign_recipients WHERE message_id = ANY(@wamids)
                 UNION SELECT campaign_id FROM campaign_recipients WHERE id = ANY(@rids))
             ORDER BY id FOR NO KEY UPDATE
-            """, transaction).With("wamids", messageIds).With("rids", recipientIds);
-        await lockCampaigns.ExecuteNonQueryAsync(ct);
+            """);
+        lockCampaigns.Parameters.Add(Array("wamids", NpgsqlTypes.NpgsqlDbType.Text, messageIds));
+        lockCampaigns.Parameters.Add(Array("rids", NpgsqlTypes.NpgsqlDbType.Bigint, recipientIds));
+        return lockCampaigns;
     }
 
     /// <summary>A recipient row as the fold sees it: read (and locked) before the batch, changed in memory.</summary>
@@ -207,9 +214,10 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
 
     /// <summary>Reads and locks, in id order, every recipient a status of the batch may name: by its wamid, or, while the
     /// wamid is not stored yet, by its id (the dispatcher passes it as biz_opaque_callback_data).</summary>
-    private static async Task<List<RecipientRow>> LockRecipientsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<StatusEvent> statuses, CancellationToken ct)
+    private static async Task<List<RecipientRow>> LockRecipientsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlBatchCommand? lockCampaigns, List<StatusEvent> statuses, CancellationToken ct)
     {
-        await using var command = connection.Command(
+        var select = new NpgsqlBatchCommand(
             """
             SELECT r.id, r.campaign_id, c.account_id, r.status, r.message_id, r.sent_at, r.delivered_at, r.read_at, r.failed_at,
                    r.error_code, r.error_message
@@ -218,12 +226,26 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
               AND (r.message_id = ANY(@wamids) OR (r.id = ANY(@rids) AND r.message_id IS NULL AND r.status IN ('Sending', 'Unknown')))
             ORDER BY r.id
             FOR UPDATE OF r
-            """, transaction)
-            .With("accounts", statuses.Select(s => s.Stored.AccountId).Distinct().ToArray())
-            .With("wamids", statuses.Select(s => s.MessageId).Distinct().ToArray())
-            .With("rids", statuses.Where(s => s.RecipientId is not null).Select(s => s.RecipientId!.Value).Distinct().ToArray());
+            """);
+        select.Parameters.Add(Array("accounts", NpgsqlTypes.NpgsqlDbType.Integer, statuses.Select(s => s.Stored.AccountId).Distinct().ToArray()));
+        select.Parameters.Add(Array("wamids", NpgsqlTypes.NpgsqlDbType.Text, statuses.Select(s => s.MessageId).Distinct().ToArray()));
+        select.Parameters.Add(Array("rids", NpgsqlTypes.NpgsqlDbType.Bigint,
+            statuses.Where(s => s.RecipientId is not null).Select(s => s.RecipientId!.Value).Distinct().ToArray()));
+        // One round trip: the campaigns are locked by the first statement before the second locks any recipient.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (lockCampaigns is not null)
+            batch.BatchCommands.Add(lockCampaigns);
+        batch.BatchCommands.Add(select);
         var rows = new List<RecipientRow>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (lockCampaigns is not null)
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                // The locked campaigns' ids: only the lock matters.
+            }
+            await reader.NextResultAsync(ct);
+        }
         while (await reader.ReadAsync(ct))
         {
             var status = Enum.Parse<RecipientStatus>(reader.GetString(3));
