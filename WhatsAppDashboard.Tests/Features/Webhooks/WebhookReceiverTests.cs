@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Campaigns;
 using WhatsAppDashboard.Tests.Features.Dispatch;
 
@@ -40,6 +42,26 @@ public sealed class WebhookReceiverTests(DispatchAppFactory app) : IClassFixture
         (await app.PostSignedAsync(body + new string(' ', 1024 * 1024))).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
 
         (await app.ScalarAsync("SELECT count(*) FROM webhook_inbox")).Should().Be(before, "nothing unauthenticated is stored");
+    }
+
+    [Fact]
+    public async Task Once_the_app_secret_is_replaced_webhooks_signed_with_the_old_one_are_refused_at_once()
+    {
+        var account = await app.AccountAsync((await app.CreateSandboxAccountAsync()).AccountId);
+        var body = WebhookTestData.StatusPayload(account.PhoneNumberId, "wamid.rotation", "delivered");
+        // Accepted, so the receiver now remembers which account signs for this number.
+        (await app.PostSignedAsync(body)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        using (var scope = app.Services.CreateScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<AccountAdministration>();
+            var details = await accounts.FindAsync(account.Id);
+            details!.Input.AppSecret = "the-replacement-app-secret";
+            (await accounts.UpdateAsync(account.Id, details.Input, "admin@example.com")).Succeeded.Should().BeTrue();
+        }
+
+        (await app.PostSignedAsync(body)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the old secret no longer signs for this number");
+        (await app.PostSignedAsync(body, "the-replacement-app-secret")).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed record AccountDetails(
 public sealed record PortfolioOption(string Name, MessagingLimitTier Tier, int AccountCount);
 
 /// <summary>Creating, editing, deactivating WhatsApp accounts, with their portfolios; every change audited.</summary>
-public sealed class AccountAdministration(AppDbContext db, AccountSecrets secrets, AuditLog audit, TimeProvider clock)
+public sealed class AccountAdministration(AppDbContext db, AccountSecrets secrets, AuditLog audit, TimeProvider clock, AccountChanges changes)
 {
     public async Task<IReadOnlyList<AccountRow>> ListAsync(CancellationToken ct = default) =>
         await db.WhatsAppAccounts.AsNoTracking()
@@ -192,6 +192,7 @@ public sealed class AccountAdministration(AppDbContext db, AccountSecrets secret
         try
         {
             await db.SaveChangesAsync(ct);
+            changes.Saved();
             return OperationResult.Success;
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)

@@ -10,6 +10,7 @@ public static class AccountsSetup
     public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AccountSecrets>();
+        builder.Services.AddSingleton<AccountChanges>();
         builder.Services.AddSingleton<CloudApiTargets>();
         builder.Services.AddScoped<AccountAdministration>();
         builder.Services.AddScoped<AccountConnectionCheck>();

@@ -1,25 +1,37 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using WhatsAppDashboard.Features.Accounts;
 using WhatsAppDashboard.Features.Dispatch;
 
 namespace WhatsAppDashboard.Features.Webhooks;
 
 /// <summary>
-/// Finds the account whose app secret signed a webhook. The accounts are read on every request (a changed or removed
-/// account counts at once), with plain Npgsql because this runs for every one of Meta's posts; only the decrypted
-/// secrets are remembered, by their ciphertext, so a new secret is simply a new entry.
+/// Finds the account whose app secret signed a webhook. Meta posts several webhooks per message sent, so the account
+/// that last matched the same phone number (or WABA) ids is remembered for <see cref="WebhookOptions.SignerCacheSeconds"/>
+/// and tried first; anything else (no match remembered, or a signature it does not verify) reads the accounts from the
+/// database, so a new account or a forged signature is always judged on current data. Saving an account on this
+/// instance forgets everything at once.
 /// </summary>
-public sealed class WebhookSigners(DispatchDatabase database, AccountSecrets secrets)
+public sealed class WebhookSigners(DispatchDatabase database, AccountSecrets secrets, AccountChanges changes, TimeProvider clock, IOptions<WebhookOptions> options)
 {
-    /// <summary>More distinct ciphertexts than any installation has accounts: past it, the memory starts over.</summary>
+    /// <summary>More distinct addressees than any installation has numbers: past it, the memory starts over.</summary>
     private const int MaxRemembered = 1024;
 
-    private readonly ConcurrentDictionary<string, string> _plaintexts = new(StringComparer.Ordinal);
+    private sealed record Signer(int AccountId, string AppSecret, long AccountsVersion, DateTimeOffset Until);
+
+    private readonly ConcurrentDictionary<string, Signer> _signers = new(StringComparer.Ordinal);
 
     /// <summary>The id of the first account (by id) for these phone number or WABA ids whose app secret matches the
     /// signature header; null when none does.</summary>
     public async Task<int?> FindAsync(IReadOnlyList<string> phoneNumberIds, IReadOnlyList<string> wabaIds, byte[] body, string signature, CancellationToken ct)
     {
+        var key = string.Join('\n', phoneNumberIds) + "\n\n" + string.Join('\n', wabaIds);
+        var now = clock.GetUtcNow();
+        if (_signers.TryGetValue(key, out var known) && known.AccountsVersion == changes.Version && known.Until > now
+            && WebhookEndpoints.SignatureMatches(body, signature, known.AppSecret))
+            return known.AccountId;
+
+        var version = changes.Version;
         await using var connection = await database.OpenAsync(ct);
         await using var query = connection.Command(
             """
@@ -35,24 +47,14 @@ public sealed class WebhookSigners(DispatchDatabase database, AccountSecrets sec
         }
         foreach (var (id, protectedSecret) in candidates)
         {
-            if (WebhookEndpoints.SignatureMatches(body, signature, AppSecret(protectedSecret)))
-                return id;
+            var appSecret = secrets.TryUnprotect(AccountSecretKind.AppSecret, protectedSecret);
+            if (!WebhookEndpoints.SignatureMatches(body, signature, appSecret))
+                continue;
+            if (_signers.Count >= MaxRemembered)
+                _signers.Clear();
+            _signers[key] = new Signer(id, appSecret!, version, now + TimeSpan.FromSeconds(options.Value.SignerCacheSeconds));
+            return id;
         }
         return null;
-    }
-
-    private string? AppSecret(string? protectedSecret)
-    {
-        if (string.IsNullOrEmpty(protectedSecret))
-            return null;
-        if (_plaintexts.TryGetValue(protectedSecret, out var known))
-            return known;
-        if (_plaintexts.Count >= MaxRemembered)
-            _plaintexts.Clear();
-        var plaintext = secrets.TryUnprotect(AccountSecretKind.AppSecret, protectedSecret);
-        // A secret that does not decrypt now (a key ring being restored) is tried again next time.
-        if (plaintext is not null)
-            _plaintexts[protectedSecret] = plaintext;
-        return plaintext;
     }
 }

@@ -25,6 +25,9 @@ public sealed class WebhookOptions
     public IReadOnlySet<string> EffectiveStopKeywords() =>
         new HashSet<string>((StopKeywords is { Count: > 0 } ? StopKeywords : DefaultStopKeywords)
             .Select(k => k.Trim()).Where(k => k.Length > 0), StringComparer.OrdinalIgnoreCase);
+    /// <summary>How long the receiver trusts the account that last verified webhooks for the same number without reading
+    /// the accounts again (0: read them for every webhook). A secret replaced on another instance is noticed within it.</summary>
+    public double SignerCacheSeconds { get; set; } = 10;
     /// <summary>Stored webhooks applied per transaction (one round trip for all their statements).</summary>
     public int BatchSize { get; set; } = 200;
 }
@@ -37,6 +40,7 @@ public static class WebhooksSetup
             .Validate(o => o.PollIntervalMilliseconds > 0 && o.MaxAttempts > 0 && o.BatchSize > 0,
                 "Webhooks:PollIntervalMilliseconds, Webhooks:MaxAttempts and Webhooks:BatchSize must be positive.")
             .Validate(o => o.UnknownMessageRetrySeconds > 0, "Webhooks:UnknownMessageRetrySeconds must be positive.")
+            .Validate(o => o.SignerCacheSeconds is >= 0 and <= 3600, "Webhooks:SignerCacheSeconds must be from 0 to 3600.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookInboxSignal>();
         builder.Services.AddSingleton<WebhookApplier>();
