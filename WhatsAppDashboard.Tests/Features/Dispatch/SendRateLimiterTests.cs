@@ -67,21 +67,29 @@ public sealed class SendRateLimiterTests
     }
 
     [Fact]
-    public void Throughput_answers_halve_the_rate_once_a_second_and_it_recovers_step_by_step()
+    public void Throughput_answers_first_widen_the_window_then_halve_the_rate_once_a_second_and_it_recovers_step_by_step()
     {
         var clock = new ManualClock();
         var bucket = new SendRateLimiter(100, TimeSpan.FromSeconds(30), clock);
+        bucket.Jitter.Should().Be(TimeSpan.FromMilliseconds(40));
 
         bucket.SlowDown().Should().BeTrue();
-        bucket.CurrentRate.Should().Be(50);
+        bucket.Jitter.Should().Be(TimeSpan.FromMilliseconds(80), "the requests evidently reach Meta less evenly than assumed");
+        bucket.CurrentRate.Should().Be(100);
         bucket.SlowDown().Should().BeFalse("answers to sends already in flight arrive together and count once");
-        bucket.CurrentRate.Should().Be(50);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        bucket.SlowDown().Should().BeTrue();
+        bucket.Jitter.Should().Be(TimeSpan.FromMilliseconds(160));
+        bucket.EffectiveRate.Should().BeApproximately(100 / 1.16, 0.01);
 
+        clock.Advance(TimeSpan.FromSeconds(1));
+        bucket.SlowDown().Should().BeTrue();
+        bucket.CurrentRate.Should().Be(50, "with the most jitter allowed for, the rate itself is halved");
         clock.Advance(TimeSpan.FromSeconds(1));
         bucket.SlowDown().Should().BeTrue();
         bucket.CurrentRate.Should().Be(25);
         bucket.LowestRate.Should().Be(25);
-        bucket.SlowDowns.Should().Be(2);
+        bucket.SlowDowns.Should().Be(4);
 
         clock.Advance(TimeSpan.FromSeconds(29));
         bucket.CurrentRate.Should().Be(25, "the slow-down lasts Dispatch:SlowDownSeconds after the last 130429");
@@ -89,8 +97,14 @@ public sealed class SendRateLimiterTests
         bucket.CurrentRate.Should().Be(50);
         clock.Advance(TimeSpan.FromSeconds(30));
         bucket.CurrentRate.Should().Be(100);
+        bucket.Jitter.Should().Be(TimeSpan.FromMilliseconds(160), "the rate comes back first");
+        clock.Advance(TimeSpan.FromSeconds(30));
+        bucket.Jitter.Should().Be(TimeSpan.FromMilliseconds(80));
+        clock.Advance(TimeSpan.FromSeconds(30));
+        bucket.Jitter.Should().Be(TimeSpan.FromMilliseconds(40));
         clock.Advance(TimeSpan.FromSeconds(60));
         bucket.CurrentRate.Should().Be(100, "never above the account's throughput");
+        bucket.Jitter.Should().Be(TimeSpan.FromMilliseconds(40), "never below the first allowance");
     }
 
     [Fact]
@@ -100,6 +114,8 @@ public sealed class SendRateLimiterTests
         var bucket = new SendRateLimiter(4, TimeSpan.FromSeconds(30), clock);
         for (var i = 0; i < 10; i++)
         {
+            bucket.SlowDown();
+            clock.Advance(TimeSpan.FromSeconds(1.5));
             bucket.SlowDown();
             clock.Advance(TimeSpan.FromSeconds(1.5));
         }

@@ -375,7 +375,7 @@ public sealed class AccountDispatcher
             if (error.Code == SendDecisions.ThroughputLimitCode && _rate!.SlowDown())
             {
                 _logger.LogInformation("Meta answered 130429 for account {AccountId}: sending slowed to {Rate:0.#}/s for a while.",
-                    _accountId, _rate.CurrentRate);
+                    _accountId, _rate.EffectiveRate);
             }
             if (error.Class == ErrorClass.AccountLevel)
                 _blocked.TryAdd(campaign.Id, error);

@@ -2,20 +2,22 @@ namespace WhatsAppDashboard.Features.Dispatch;
 
 /// <summary>
 /// Paces one account's sends at its throughput (messages per second). Meta counts the sends of any one second, and our
-/// requests reach it with some jitter, so the rule kept here is stricter by that jitter: no window of 1.04 s carries
-/// more sends than the throughput (with up to 40 ms of jitter, no second at Meta then does either), which allows about
-/// 96 % of the throughput over time. Within that rule a token bucket at the full rate, holding a tenth of a second,
-/// spreads the sends evenly and lets a pacing loop that was held up briefly (a busy machine) catch up instead of losing
-/// the time. When Meta answers 130429 (throughput reached) the rate is halved (at most once a second, since the answers
-/// to sends already in flight arrive together) and, after <c>Dispatch:SlowDownSeconds</c> without another one,
-/// doubles back step by step.
+/// requests reach it with some jitter, so the rule kept here is stricter by that jitter: no window of one second plus
+/// the jitter carries more sends than the throughput (so no second at Meta does either). The jitter starts at 40 ms,
+/// which allows about 96 % of the throughput over time. Within that rule a token bucket at the full rate, holding
+/// 50 ms of sends, spreads them evenly and lets a pacing loop that was held up briefly (a busy machine) catch up
+/// instead of losing the time.
+/// When Meta answers 130429 (throughput reached), at most once a second since the answers to sends already in flight
+/// arrive together: first the jitter allowed for is doubled (up to 160 ms, the requests evidently arrive less evenly
+/// than assumed), then the rate is halved. After <c>Dispatch:SlowDownSeconds</c> without another one, each step is
+/// undone in turn.
 /// </summary>
 public sealed class SendRateLimiter
 {
-    /// <summary>The longest our sends may take to reach Meta beyond their usual time.</summary>
-    private static readonly TimeSpan Jitter = TimeSpan.FromMilliseconds(40);
-    private static readonly TimeSpan Window = TimeSpan.FromSeconds(1) + Jitter;
-    private const double BurstSeconds = 0.1;
+    /// <summary>How much longer than usual our sends may take to reach Meta, at first and at most.</summary>
+    private static readonly TimeSpan InitialJitter = TimeSpan.FromMilliseconds(40);
+    private static readonly TimeSpan MaxJitter = TimeSpan.FromMilliseconds(160);
+    private const double BurstSeconds = 0.05;
     private const double MinimumRate = 1;
     private static readonly TimeSpan SlowDownDebounce = TimeSpan.FromSeconds(1);
 
@@ -28,6 +30,7 @@ public sealed class SendRateLimiter
     private long _lastRefill;
     private DateTimeOffset _recoverAt;
     private DateTimeOffset _lastSlowDown = DateTimeOffset.MinValue;
+    private TimeSpan _jitter = InitialJitter;
     /// <summary>When the sends of the last <see cref="Window"/> were allowed (timestamps, oldest first).</summary>
     private readonly Queue<long> _recent = new();
 
@@ -65,6 +68,34 @@ public sealed class SendRateLimiter
     public double LowestRate { get; private set; }
 
     private double Rate => Math.Max(MinimumRate, _throughput * _factor);
+
+    private TimeSpan Window => TimeSpan.FromSeconds(1) + _jitter;
+
+    /// <summary>The jitter the window allows for now.</summary>
+    public TimeSpan Jitter
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill();
+                return _jitter;
+            }
+        }
+    }
+
+    /// <summary>Sends per second over time: the rate spread over a window of one second plus the jitter.</summary>
+    public double EffectiveRate
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill();
+                return Math.Floor(Rate) / Window.TotalSeconds;
+            }
+        }
+    }
 
     private double Capacity => Math.Max(1, Rate * BurstSeconds);
 
@@ -118,7 +149,8 @@ public sealed class SendRateLimiter
         }
     }
 
-    /// <summary>Meta said the throughput was reached: halve the rate for a while. True when it did.</summary>
+    /// <summary>Meta said the throughput was reached: allow for more jitter, or once that is at its most, halve the
+    /// rate, for a while. True when it did either.</summary>
     public bool SlowDown()
     {
         lock (_lock)
@@ -127,7 +159,10 @@ public sealed class SendRateLimiter
             if (now - _lastSlowDown < SlowDownDebounce)
                 return false;
             Refill();
-            _factor = Math.Max(_factor / 2, MinimumRate / _throughput);
+            if (_jitter < MaxJitter)
+                _jitter = _jitter * 2 < MaxJitter ? _jitter * 2 : MaxJitter;
+            else
+                _factor = Math.Max(_factor / 2, MinimumRate / _throughput);
             _tokens = 0;
             _lastSlowDown = now;
             _recoverAt = now + _slowDownFor;
@@ -143,11 +178,14 @@ public sealed class SendRateLimiter
         var elapsed = _clock.GetElapsedTime(_lastRefill, now).TotalSeconds;
         _lastRefill = now;
         _tokens = Math.Min(Capacity, _tokens + elapsed * Rate);
-        // Recover step by step: double every slow-down period without a new 130429.
+        // Recover step by step, one step every slow-down period without a new 130429: the rate first, then the jitter.
         var utcNow = _clock.GetUtcNow();
-        if (_factor < 1 && utcNow >= _recoverAt)
+        if ((_factor < 1 || _jitter > InitialJitter) && utcNow >= _recoverAt)
         {
-            _factor = Math.Min(1, _factor * 2);
+            if (_factor < 1)
+                _factor = Math.Min(1, _factor * 2);
+            else
+                _jitter = _jitter / 2 > InitialJitter ? _jitter / 2 : InitialJitter;
             _recoverAt = utcNow + _slowDownFor;
         }
     }

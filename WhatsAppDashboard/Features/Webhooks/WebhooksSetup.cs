@@ -28,6 +28,9 @@ public sealed class WebhookOptions
     /// <summary>How long the receiver trusts the account that last verified webhooks for the same number without reading
     /// the accounts again (0: read them for every webhook). A secret replaced on another instance is noticed within it.</summary>
     public double SignerCacheSeconds { get; set; } = 10;
+    /// <summary>After a batch smaller than <see cref="BatchSize"/>, how long the worker lets more webhooks gather before
+    /// the next one (0: at once). Part of the delay before a counter shows a status, within the one-second goal.</summary>
+    public int GatherMilliseconds { get; set; } = 100;
     /// <summary>Stored webhooks applied per transaction (one round trip for all their statements).</summary>
     public int BatchSize { get; set; } = 200;
 }
@@ -41,6 +44,7 @@ public static class WebhooksSetup
                 "Webhooks:PollIntervalMilliseconds, Webhooks:MaxAttempts and Webhooks:BatchSize must be positive.")
             .Validate(o => o.UnknownMessageRetrySeconds > 0, "Webhooks:UnknownMessageRetrySeconds must be positive.")
             .Validate(o => o.SignerCacheSeconds is >= 0 and <= 3600, "Webhooks:SignerCacheSeconds must be from 0 to 3600.")
+            .Validate(o => o.GatherMilliseconds is >= 0 and <= 1000, "Webhooks:GatherMilliseconds must be from 0 to 1000.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookInboxSignal>();
         builder.Services.AddSingleton<WebhookApplier>();
