@@ -1,10 +1,11 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
-using NpgsqlTypes;
 using WhatsAppDashboard.Common;
 using WhatsAppDashboard.Common.Csv;
 using WhatsAppDashboard.Data;
@@ -264,6 +265,7 @@ public sealed class ContactImporter(
         var firstRowOfPhone = new Dictionary<long, int>();
         var batch = new List<PendingContact>(BatchSize);
         var spare = new List<PendingContact>(BatchSize);
+        var attributesJson = new AttributesJsonWriter();
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var labelIds = (await LabelAdministration.EnsureAsync(db, labelNames, ct)).Select(l => l.Id).ToArray();
@@ -312,7 +314,7 @@ public sealed class ContactImporter(
                     continue;
                 }
 
-                batch.Add(new PendingContact(phone.E164, row.Name, AttributesJson(row.Attributes)));
+                batch.Add(new PendingContact(phone.E164, row.Name, attributesJson.Write(row.Attributes)));
                 if (batch.Count == BatchSize)
                 {
                     waitingForDatabase.Start();
@@ -349,7 +351,29 @@ public sealed class ContactImporter(
             writer.OptedOutKept, labelNames, clock.GetUtcNow(), problems);
     }
 
-    private static string AttributesJson(IReadOnlyDictionary<string, string> attributes) => JsonSerializer.Serialize(attributes);
+    /// <summary>Writes attributes as a JSON object (what <see cref="JsonSerializer"/> would write) into one reused
+    /// buffer: a row costs only its string.</summary>
+    private sealed class AttributesJsonWriter
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(256);
+        private readonly Utf8JsonWriter _json;
+
+        public AttributesJsonWriter() => _json = new Utf8JsonWriter(_buffer);
+
+        public string Write(IReadOnlyDictionary<string, string> attributes)
+        {
+            if (attributes.Count == 0)
+                return "{}";
+            _buffer.ResetWrittenCount();
+            _json.Reset(_buffer);
+            _json.WriteStartObject();
+            foreach (var (key, value) in attributes)
+                _json.WriteString(key, value);
+            _json.WriteEndObject();
+            _json.Flush();
+            return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        }
+    }
 
     /// <summary>The row's values under the file's columns; a row with too many values keeps the extra ones in its
     /// last column (joined with the delimiter), so nothing the user wrote is lost.</summary>
