@@ -333,7 +333,14 @@ public sealed class ContactImporter(
         catch
         {
             // The connection must be idle before the transaction can roll back; the first failure is the one reported.
-            try { await writing; } catch (Exception) { /* already failing */ }
+            try
+            {
+                await writing;
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "A contacts batch failed while the import was already failing");
+            }
             throw;
         }
 
