@@ -45,22 +45,27 @@ public static class PhoneNumbers
             return PhoneNumberResult.Invalid("The phone number is empty.");
 
         var text = raw.Trim();
-        if (text.Any(char.IsLetter))
-            return PhoneNumberResult.Invalid($"\"{text}\" contains letters; enter the number with digits only.");
+        foreach (var c in text)
+        {
+            if (char.IsLetter(c))
+                return PhoneNumberResult.Invalid($"\"{text}\" contains letters; enter the number with digits only.");
+        }
 
         // "+44 (0)20 …": the bracketed 0 is the national trunk prefix, written for callers inside the country.
         var scanned = text.StartsWith('+') || text.StartsWith("00", StringComparison.Ordinal) ? text.Replace("(0)", "") : text;
-        var digits = new System.Text.StringBuilder(text.Length);
+        // Digits on the stack: this runs once per row of an import, so it allocates nothing but the result.
+        Span<char> digits = scanned.Length <= 64 ? stackalloc char[64] : new char[scanned.Length];
+        var count = 0;
         var hasPlus = false;
         for (var i = 0; i < scanned.Length; i++)
         {
             var c = scanned[i];
             if (c is >= '0' and <= '9')
-                digits.Append(c);
+                digits[count++] = c;
             else if (c == '+')
             {
                 // A plus is only meaningful in front of the country code.
-                if (hasPlus || digits.Length > 0)
+                if (hasPlus || count > 0)
                     return PhoneNumberResult.Invalid($"\"{text}\" has a + that is not at the start.");
                 hasPlus = true;
             }
@@ -74,14 +79,15 @@ public static class PhoneNumbers
             }
         }
 
-        if (digits.Length == 0)
+        if (count == 0)
             return PhoneNumberResult.Invalid($"\"{text}\" contains no digits.");
 
-        string international;
+        ReadOnlySpan<char> written = digits[..count];
+        scoped ReadOnlySpan<char> international;
         if (hasPlus)
-            international = digits.ToString();
-        else if (digits.Length > 2 && digits[0] == '0' && digits[1] == '0')
-            international = digits.ToString(2, digits.Length - 2);
+            international = written;
+        else if (count > 2 && written[0] == '0' && written[1] == '0')
+            international = written[2..];
         else
         {
             var country = NormalizeCountryCode(defaultCountryCode);
@@ -92,10 +98,10 @@ public static class PhoneNumbers
                         $"\"{text}\" has no country code: write it with + (for example +44…) or choose a default country code.")
                     : PhoneNumberResult.Invalid($"The default country code \"{defaultCountryCode.Trim()}\" is not valid: use 1 to 3 digits, such as 44.");
             }
-            var national = digits.ToString();
+            var national = written;
             if (national[0] == '0' && !LeadingZeroKept.Contains(country))
                 national = national[1..];
-            international = country + national;
+            international = string.Concat(country, national);
         }
 
         if (international.Length == 0 || international[0] == '0')
@@ -106,7 +112,7 @@ public static class PhoneNumbers
         if (international.Length > MaxDigits)
             return PhoneNumberResult.Invalid(
                 $"\"{text}\" is too long: a full number has at most {MaxDigits} digits with its country code, this one has {international.Length}.");
-        return PhoneNumberResult.Valid("+" + international);
+        return PhoneNumberResult.Valid(string.Concat("+", international));
     }
 
     /// <summary>The digits of a country code written as "44", "+44" or "0044"; null when it is not 1 to 3 digits

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -54,6 +55,12 @@ public sealed class CsvReader : IDisposable
     private bool _started;
     private int _rowNumber;
     private readonly StringBuilder _field = new();
+
+    /// <summary>Inside quotes, the characters that end a run of ordinary text (and those the parser must see one by one).</summary>
+    private static readonly SearchValues<char> QuotedStops = SearchValues.Create(['"', InvalidByte, '\0']);
+
+    /// <summary>The same outside quotes; it includes the delimiter, so it is set once the delimiter is known.</summary>
+    private SearchValues<char> _unquotedStops = SearchValues.Create(['"', '\r', '\n', InvalidByte, '\0']);
 
     private CsvReader(Stream stream, long maxBytes, bool leaveOpen)
     {
@@ -112,6 +119,7 @@ public sealed class CsvReader : IDisposable
     private async Task ReadHeaderAsync(CancellationToken ct)
     {
         Delimiter = await DetectDelimiterAsync(ct);
+        _unquotedStops = SearchValues.Create([Delimiter, '"', '\r', '\n', InvalidByte, '\0']);
         var record = await ReadRecordAsync(ct);
         if (record is null)
             throw new CsvFileException("The file is empty: it needs a header row (row 1) with column names, then one row per contact.");
@@ -199,6 +207,23 @@ public sealed class CsvReader : IDisposable
                     error ??= $"Row {rowNumber} has a quoted value that is never closed: a \" is missing, so the rest of the file was read as one value.";
                 fields.Add(_field.ToString());
                 return new RawRecord(rowNumber, fields, error);
+            }
+            if (!afterClosingQuote)
+            {
+                // Ordinary text up to the next character that matters is taken whole, not one character at a time.
+                var available = _chars.AsSpan(_position, _length - _position);
+                var run = available.IndexOfAny(inQuotes ? QuotedStops : _unquotedStops);
+                if (run < 0)
+                    run = available.Length;
+                if (run > 0)
+                {
+                    rowChars += run;
+                    if (rowChars > MaxRowChars)
+                        throw new CsvFileException($"Row {rowNumber} is longer than 1 MB: is a closing quote missing?");
+                    _field.Append(available[..run]);
+                    _position += run;
+                    continue;
+                }
             }
             var c = _chars[_position++];
             if (++rowChars > MaxRowChars)
