@@ -330,8 +330,8 @@ public sealed class AccountDispatcher
 
     private async Task SendOneAsync(ClaimedRecipient recipient, RunningCampaign campaign, CloudApiTarget target, OutcomeWriter writer)
     {
-        // Off the dispatch loop at once: the loop goes on pacing the next sends.
-        await Task.Yield();
+        // Runs on the pacing loop until the request is written (the first await that waits), so a request leaves when
+        // its send was allowed: how evenly sends reach Meta is what its throughput window counts.
         SendOutcome outcome;
         try
         {
