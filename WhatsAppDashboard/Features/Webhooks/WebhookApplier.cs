@@ -40,13 +40,9 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         int? ErrorCode, string? ErrorTitle, string? MetadataJson, string StatusJson);
 
     /// <summary>What one stored webhook asks for: its message statuses, its other statements (replies, opt-outs,
-    /// template updates), or why it cannot be applied.</summary>
+    /// template updates) with the message ids the replies name, or why it cannot be applied.</summary>
     private sealed record PlannedWebhook(
-        StoredWebhook Stored, List<StatusEvent> Statuses, List<NpgsqlBatchCommand> Statements, List<string> MessageIds, List<long> RecipientIds, string? Error);
-
-    /// <summary>Claims the oldest unapplied webhook (skipping ones another instance holds) and applies it.
-    /// Returns false when there was none.</summary>
-    public async Task<bool> ApplyNextAsync(CancellationToken ct) => await ApplyBatchAsync(1, ct) > 0;
+        StoredWebhook Stored, List<StatusEvent> Statuses, List<NpgsqlBatchCommand> Statements, List<string> RepliedMessageIds, string? Error);
 
     /// <summary>Claims up to <paramref name="size"/> of the oldest unapplied webhooks (skipping ones another instance
     /// holds) and applies them in arrival order; returns how many were claimed (0: none was waiting).</summary>
@@ -181,8 +177,8 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
     /// campaigns, then recipients), before any recipient row is locked; null when the batch names no message.</summary>
     private static NpgsqlBatchCommand? LockCampaigns(IReadOnlyList<PlannedWebhook> planned)
     {
-        var messageIds = planned.SelectMany(p => p.MessageIds).Distinct().ToArray();
-        var recipientIds = planned.SelectMany(p => p.RecipientIds).Distinct().ToArray();
+        var messageIds = planned.SelectMany(p => p.Statuses.Select(s => s.MessageId).Concat(p.RepliedMessageIds)).Distinct().ToArray();
+        var recipientIds = planned.SelectMany(p => p.Statuses).Where(s => s.RecipientId is not null).Select(s => s.RecipientId!.Value).Distinct().ToArray();
         if (messageIds.Length == 0 && recipientIds.Length == 0)
             return null;
         var lockCampaigns = new NpgsqlBatchCommand(
@@ -238,14 +234,9 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         batch.BatchCommands.Add(select);
         var rows = new List<RecipientRow>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        // The locked campaigns' ids are not needed, only the lock: their result is skipped.
         if (lockCampaigns is not null)
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                // The locked campaigns' ids: only the lock matters.
-            }
             await reader.NextResultAsync(ct);
-        }
         while (await reader.ReadAsync(ct))
         {
             var status = Enum.Parse<RecipientStatus>(reader.GetString(3));
@@ -428,8 +419,7 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
     {
         var events = new List<StatusEvent>();
         var statements = new List<NpgsqlBatchCommand>();
-        var messageIds = new List<string>();
-        var recipientIds = new List<long>();
+        var repliedMessageIds = new List<string>();
         try
         {
             using var document = JsonDocument.Parse(stored.Payload);
@@ -452,12 +442,12 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                     {
                         var metadata = value.TryGetProperty("metadata", out var m) ? m : (JsonElement?)null;
                         foreach (var status in statuses.EnumerateArray())
-                            PlanStatus(stored, metadata, status, events, messageIds, recipientIds);
+                            PlanStatus(stored, metadata, status, events);
                     }
                     if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
                     {
                         foreach (var message in messages.EnumerateArray())
-                            PlanInbound(stored.AccountId, message, statements, messageIds);
+                            PlanInbound(stored.AccountId, message, statements, repliedMessageIds);
                     }
                     if (value.TryGetProperty("user_preferences", out var preferences) && preferences.ValueKind == JsonValueKind.Array)
                     {
@@ -466,20 +456,19 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                     }
                 }
             }
-            return new PlannedWebhook(stored, events, statements, messageIds, recipientIds, null);
+            return new PlannedWebhook(stored, events, statements, repliedMessageIds, null);
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException or InvalidOperationException or FormatException)
         {
             var error = Fit(ex.Message);
             logger.LogWarning("Webhook {Id} could not be applied: {Error}", stored.Id, error);
-            return new PlannedWebhook(stored, [], [], [], [], error);
+            return new PlannedWebhook(stored, [], [], [], error);
         }
     }
 
     private static string Fit(string message) => message.Length > 2000 ? message[..2000] : message;
 
-    private void PlanStatus(StoredWebhook stored, JsonElement? metadata, JsonElement status, List<StatusEvent> events,
-        List<string> messageIds, List<long> recipientIds)
+    private void PlanStatus(StoredWebhook stored, JsonElement? metadata, JsonElement status, List<StatusEvent> events)
     {
         var messageId = Text(status, "id") ?? throw new InvalidDataException("A status has no message id.");
         var name = Text(status, "status") ?? throw new InvalidDataException($"The status of message {messageId} has no name.");
@@ -498,15 +487,12 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
         if (forward is null && name != "failed")
             return; // Other statuses (e.g. "deleted", "warning") say nothing about delivery.
 
-        messageIds.Add(messageId);
-        if (recipientId is { } rid)
-            recipientIds.Add(rid);
         var (code, title) = forward is null ? FirstError(status) : (null, null);
         events.Add(new StatusEvent(stored, messageId, recipientId, forward?.Status, forward?.Rank ?? 0, at, code,
             title is { Length: > 1000 } ? title[..1000] : title, metadata?.GetRawText(), status.GetRawText()));
     }
 
-    private void PlanInbound(int accountId, JsonElement message, List<NpgsqlBatchCommand> statements, List<string> messageIds)
+    private void PlanInbound(int accountId, JsonElement message, List<NpgsqlBatchCommand> statements, List<string> repliedMessageIds)
     {
         var at = Timestamp(message);
         switch (Text(message, "type"))
@@ -515,7 +501,7 @@ public sealed class WebhookApplier(DispatchDatabase database, TimeProvider clock
                 var contextId = message.TryGetProperty("context", out var context) ? Text(context, "id") : null;
                 if (contextId is null || !message.TryGetProperty("button", out var button))
                     return;
-                messageIds.Add(contextId);
+                repliedMessageIds.Add(contextId);
                 // Only the first press counts: later presses of the same message change nothing.
                 var click = new NpgsqlBatchCommand(
                     """
